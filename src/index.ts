@@ -1,0 +1,35 @@
+/**
+ * nnlab: tensors, autograd, layers, optimisers and data for learning deep
+ * learning by running it.
+ *
+ * @example
+ *   import * as nn from 'nnlab';
+ *   const x = nn.randn([4, 3], { requiresGrad: true });
+ *   x.pow(2).sum().backward();  // x.grad = 2x
+ */
+import './ops/rules';
+
+export * from './errors';
+export { Generator, manualSeed, globalGenerator } from './random';
+export {
+  Tensor, tensor, scalar, zeros, ones, full, eye, arange, linspace, rand, randn, uniform, randint, isTensor,
+  type DType, type TensorLike, type NestedArray, type SliceSpec, type TensorOptions, type RandomOptions,
+} from './tensor';
+export { noGrad, isGradEnabled, type PrimOp } from './autograd';
+export {
+  add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, relu, sigmoid, tanh, gelu,
+  leakyRelu, elu, where, clamp,
+} from './ops/elementwise';
+export { sum, mean, max, min, variance, argmax } from './ops/reduce';
+export { matmul } from './ops/matmul';
+export { reshape, permute, transpose, expand, squeeze, unsqueeze, flatten, slice, narrow, select, concat, stack, pad, cast } from './ops/movement';
+export { gather, indexSelect, oneHot } from './ops/indexing';
+
+// Layers, losses as modules, and functional forms.
+export * from './nn';
+export * as F from './functional';
+export * as optim from './optim';
+export * as data from './data';
+export * as preprocess from './data/preprocess';
+// Linear classifiers taught before neural networks: perceptrons and SVMs.
+export * from './linear';
