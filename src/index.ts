@@ -33,3 +33,4 @@ export * as data from './data';
 export * as preprocess from './data/preprocess';
 // Linear classifiers taught before neural networks: perceptrons and SVMs.
 export * from './linear';
+export { fit, evaluate, accuracy, TrainingRun, runRegistry, type FitOptions, type EpochRecord, type BatchInfo, type RunStatus, type Trainable, type Batches } from './train';
