@@ -18,7 +18,8 @@ export type PrimOp =
   | 'sum' | 'max'
   | 'matmul'
   | 'reshape' | 'permute' | 'expand' | 'slice' | 'concat' | 'pad' | 'cast'
-  | 'gather' | 'indexSelect';
+  | 'gather' | 'indexSelect'
+  | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d';
 
 export interface Node {
   readonly op: PrimOp;
@@ -105,6 +106,9 @@ export function backward(root: Tensor, gradient?: Tensor): void {
   if (!gradient && root.size !== 1) {
     throw new ShapeError(`backward: a gradient is needed for a non-scalar output of shape ${fmtShape(root.shape)}`);
   }
+  if (gradient && (gradient.ndim !== root.ndim || gradient.shape.some((d, i) => d !== root.shape[i]))) {
+    throw new ShapeError(`backward: gradient of shape ${fmtShape(gradient.shape)} does not match the output of shape ${fmtShape(root.shape)}`);
+  }
   if (!rules) throw new Error('nnlab: backward rules are not registered (import from the package index)');
   const table = rules;
   const order = topoOrder(root);
@@ -116,13 +120,17 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       if (!g) continue;
       grads.delete(t);
       if (!t.node || t.retainsGrad) {
-        t.grad = t.grad ? t.grad.add(g) : g.isContiguous() ? g : g.contiguous();
+        // NOTE: a fresh copy, never `g` itself: `g` may be shared with another input's
+        // gradient (add passes it through) or be the caller's `gradient` tensor.
+        t.grad = t.grad ? t.grad.add(g) : g.clone();
       }
       if (!t.node) continue;
       const inputGrads = table[t.node.op](g, t.node, t);
       t.node.inputs.forEach((input, k) => {
-        const gi = inputGrads[k];
+        let gi = inputGrads[k];
         if (!gi || !input.requiresGrad) return;
+        // A gradient has its input's dtype (float32 weights times float64 data get a float32 grad).
+        if (gi.dtype !== input.dtype && input.dtype !== 'int32') gi = gi.toDType(input.dtype);
         if (gi.shape.length !== input.shape.length || gi.shape.some((d, j) => d !== input.shape[j])) {
           throw new ShapeError(`backward of ${t.node!.op}: gradient of shape ${fmtShape(gi.shape)} for input ${k} of shape ${fmtShape(input.shape)}`);
         }

@@ -52,13 +52,15 @@ function numberFormatter(shown: number[], isInt: boolean): (v: number) => string
   const allInt = isInt || finite.every((v) => Number.isInteger(v));
   const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   const minAbs = finite.filter((v) => v !== 0).reduce((m, v) => Math.min(m, Math.abs(v)), Infinity);
-  const sci = !allInt && (maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Infinity) || maxAbs / minAbs > 1e6);
+  // Whole-number floats print as `3.` unless huge (1e8 and up, as NumPy and PyTorch do).
+  const sci = !isInt && (maxAbs >= 1e8 || (!allInt && ((minAbs < 1e-4 && minAbs !== Infinity) || maxAbs / minAbs > 1e6)));
   const raw = (v: number): string => {
     if (Number.isNaN(v)) return 'nan';
     if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
     if (isInt) return String(v);
-    if (allInt) return `${v}.`;
-    return sci ? v.toExponential(4) : v.toFixed(4);
+    // Two-digit exponents, as NumPy and PyTorch print them: 1.0000e-05.
+    if (sci) return v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2');
+    return allInt ? `${v}.` : v.toFixed(4);
   };
   const width = shown.reduce((w, v) => Math.max(w, raw(v).length), 1);
   return (v: number) => raw(v).padStart(width);

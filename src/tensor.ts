@@ -231,7 +231,7 @@ export class Tensor {
   var(axis?: number | number[] | null, keepdim = false, correction = 1): Tensor { return R.variance(this, axis, keepdim, correction); }
   std(axis?: number | number[] | null, keepdim = false, correction = 1): Tensor { return R.variance(this, axis, keepdim, correction).sqrt(); }
   argmax(axis?: number, keepdim = false): Tensor { return R.argmax(this, axis, keepdim); }
-  argmin(axis?: number, keepdim = false): Tensor { return R.argmax(E.neg(this), axis, keepdim); }
+  argmin(axis?: number, keepdim = false): Tensor { return R.argmin(this, axis, keepdim); }
 
   matmul(other: Tensor): Tensor { return matmul(this, other); }
 
@@ -273,7 +273,8 @@ function fromStorage(data: Storage, shape: readonly number[], opts: TensorOption
 }
 
 /**
- * A tensor from nested arrays, a flat typed array or a number.
+ * A tensor from nested arrays, a flat typed array or a number. A typed array
+ * of the requested dtype is used as the buffer without a copy.
  * @example tensor([[1, 2], [3, 4]], { dtype: 'float64' })
  */
 export function tensor(values: NestedArray | Storage | readonly number[], opts: TensorOptions & { shape?: number[] } = {}): Tensor {
@@ -333,6 +334,7 @@ export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor
 }
 /** The n×n identity matrix. */
 export function eye(n: number, opts: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`eye: n must be a non-negative integer, got ${n}`);
   const t = zeros([n, n], opts);
   for (let i = 0; i < n; i++) t.data[i * n + i] = 1;
   return t;
@@ -366,7 +368,22 @@ export function uniform(shape: readonly number[], low = 0, high = 1, opts: Rando
   const g = opts.generator ?? globalGenerator;
   const data = allocate(opts.dtype ?? 'float32', sizeOf(s));
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * g.uniform();
+  if (high > low && !(data instanceof Int32Array)) {
+    // NOTE: rounding (to float32 above all) can turn a value just below `high` into `high`; keep [low, high).
+    const top = largestBelow(high, data instanceof Float32Array ? 'float32' : 'float64');
+    for (let i = 0; i < data.length; i++) if (data[i] >= high) data[i] = top;
+  }
   return fromStorage(data, s, opts);
+}
+
+/** The largest float32 or float64 value strictly below x. */
+function largestBelow(x: number, dtype: 'float32' | 'float64'): number {
+  const f = dtype === 'float32' ? Float32Array.of(x) : Float64Array.of(x);
+  if (f[0] < x) return f[0];
+  if (f[0] === 0) return dtype === 'float32' ? -1.401298464324817e-45 : -Number.MIN_VALUE;
+  if (f instanceof Float32Array) new Int32Array(f.buffer)[0] += f[0] > 0 ? -1 : 1;
+  else new BigInt64Array(f.buffer)[0] += f[0] > 0 ? -1n : 1n;
+  return f[0];
 }
 /** Uniform in [0, 1). */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
@@ -384,6 +401,9 @@ export function randn(shape: readonly number[], opts: RandomOptions & { mean?: n
 /** Integers in [low, high), int32 by default. */
 export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
   const s = checkShape('randint', shape);
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new ArgumentError(`randint: needs integers low < high, got low=${low}, high=${high}`);
+  }
   const g = opts.generator ?? globalGenerator;
   const data = allocate(opts.dtype ?? 'int32', sizeOf(s));
   for (let i = 0; i < data.length; i++) data[i] = low + g.int(high - low);

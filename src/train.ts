@@ -30,8 +30,13 @@ export interface StepOptimizer {
 export interface Scheduler {
   step(): void;
 }
-/** A batch source: `DataLoader` or any iterable of [input, target] with a length. */
-export type Batches = Iterable<[Tensor, Tensor]> & { length?: number };
+/** A batch source: `DataLoader` or any iterable of [input, target, ...] with a length. */
+export type Batches = Iterable<readonly Tensor[]> & { length?: number };
+
+function inputAndTarget(batch: readonly Tensor[], where: string): [Tensor, Tensor] {
+  if (batch.length < 2) throw new ShapeError(`${where}: each batch must be [input, target], got ${batch.length} tensor(s)`);
+  return [batch[0], batch[1]];
+}
 
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 
@@ -135,7 +140,8 @@ export function evaluate(model: Trainable, loader: Batches, lossFn: (o: Tensor, 
   model.eval();
   let lossSum = 0, correct = 0, count = 0, classify = true;
   noGrad(() => {
-    for (const [x, y] of loader) {
+    for (const batch of loader) {
+      const [x, y] = inputAndTarget(batch, 'evaluate');
       const out = model.forward(x);
       const n = x.shape[0];
       lossSum += lossFn(out, y).item() * n;
@@ -168,8 +174,9 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<TrainingR
       model.train();
       const epochStart = performance.now();
       let lossSum = 0, correct = 0, count = 0, classify = true, batch = 0;
-      for (const [x, y] of opts.trainLoader) {
+      for (const pair of opts.trainLoader) {
         if (batch >= batchesPerEpoch) break;
+        const [x, y] = inputAndTarget(pair, 'fit');
         batch++;
         step++;
         opts.optimizer.zeroGrad();

@@ -257,6 +257,20 @@ export function argmaxRows(x: Storage, outer: number, inner: number, out: Storag
   }
 }
 
+/** Index of the min of each run of `inner` elements (first one on ties, NaN counts as smallest, as torch.argmin). */
+export function argminRows(x: Storage, outer: number, inner: number, out: Storage): void {
+  let p = 0;
+  for (let r = 0; r < outer; r++) {
+    let m = Infinity, best = 0;
+    for (let c = 0; c < inner; c++) {
+      const v = x[p + c];
+      if (v < m || (v !== v && m === m)) { m = v; best = c; if (v !== v) break; }
+    }
+    out[r] = best;
+    p += inner;
+  }
+}
+
 /**
  * General strided copy: dst view (dOff, dStrides) <- src view (sOff, sStrides), both of `shape`.
  * Used to write into a region of a larger tensor (slice backward, concat, pad).

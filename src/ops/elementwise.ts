@@ -130,7 +130,8 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   let y = x;
   if (min !== undefined) y = where(x.lt(min), min, y);
-  if (max !== undefined) y = where(x.gt(max), max, y);
+  // NOTE: compare y (not x) so that min > max gives max everywhere, as torch.clamp does.
+  if (max !== undefined) y = where(y.gt(max), max, y);
   return y;
 }
 
@@ -141,7 +142,9 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 
 /** ELU: x for x > 0, α(eˣ − 1) otherwise. */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return where(x.gt(0), x, x.minimum(0).exp().sub(1).mul(alpha));
+  const positive = x.gt(0);
+  // NOTE: where(x > 0, 0, x) rather than minimum(x, 0), whose tie at 0 would halve the gradient there.
+  return where(positive, x, where(positive, 0, x).exp().sub(1).mul(alpha));
 }
 
 // ---- Backward rules -------------------------------------------------------
@@ -161,10 +164,10 @@ export const elementwiseRules: { [K in ElementwiseOp]: BackwardRule } = {
     a.requiresGrad ? sumTo(div(g, b), a.shape) : null,
     b.requiresGrad ? sumTo(neg(mul(g, div(out, b))), b.shape) : null,
   ],
-  // d(a^b)/da = b·a^(b−1), d(a^b)/db = a^b · ln a
+  // d(a^b)/da = b·a^(b−1) (0 where b = 0), d(a^b)/db = a^b · ln a (0 where a = 0 and b ≥ 0), as in PyTorch.
   pow: (g, { inputs: [a, b] }, out) => [
-    a.requiresGrad ? sumTo(mul(g, mul(b, pow(a, sub(b, 1)))), a.shape) : null,
-    b.requiresGrad ? sumTo(mul(g, mul(out, log(a))), b.shape) : null,
+    a.requiresGrad ? sumTo(mul(g, where(b.eq(0), 0, mul(b, pow(a, sub(b, 1))))), a.shape) : null,
+    b.requiresGrad ? sumTo(mul(g, where(mul(a.eq(0), b.ge(0)), 0, mul(out, log(a)))), b.shape) : null,
   ],
   maximum: (g, { inputs: [a, b] }) => [
     a.requiresGrad ? sumTo(mul(g, binaryRaw('maxShare', a, b, g.dtype)), a.shape) : null,

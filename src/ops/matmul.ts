@@ -36,7 +36,7 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   if (K !== K2) {
     throw new ShapeError(`matmul: inner dimensions differ: a has shape ${fmtShape(origA.shape)}, b has shape ${fmtShape(origB.shape)} (${K} vs ${K2})`);
   }
-  const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = broadcastShapes(`matmul: batch axes of a ${fmtShape(origA.shape)} and b ${fmtShape(origB.shape)}`, a.shape.slice(0, -2), b.shape.slice(0, -2));
   const dtype = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
   const out = allocate(dtype, sizeOf(batch) * M * N);
   const aBatch = broadcastStrides(new Tensor(a.data, a.shape.slice(0, -2), a.strides.slice(0, -2), 0), batch);

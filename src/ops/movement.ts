@@ -142,8 +142,9 @@ function normalizeSlice(x: Tensor, specs: readonly SliceSpec[]): SliceInfo {
     const step = rawStep ?? 1;
     if (!Number.isInteger(step) || step <= 0) throw new ArgumentError(`slice: step must be a positive integer, got ${step} on axis ${i}`);
     const clampIdx = (v: number) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
-    const start = rawStart === undefined ? 0 : clampIdx(rawStart);
-    const end = rawEnd === undefined ? n : clampIdx(rawEnd);
+    // NOTE: `== null`, so that [1, null] means "from 1 to the end", like Python's 1:None.
+    const start = rawStart == null ? 0 : clampIdx(rawStart);
+    const end = rawEnd == null ? n : clampIdx(rawEnd);
     info.starts.push(start); info.steps.push(step);
     info.counts.push(Math.max(0, Math.ceil((end - start) / step))); info.drop.push(false);
   }
@@ -180,6 +181,9 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
 
 export function select(x: Tensor, axis: number, index: number): Tensor {
   const a = normAxis('select', axis, x.ndim);
+  if (!Number.isInteger(index) || index < -x.shape[a] || index >= x.shape[a]) {
+    throw new ShapeError(`select: index ${index} is out of range for axis ${a} of size ${x.shape[a]} (shape ${fmtShape(x.shape)})`);
+  }
   const specs: SliceSpec[] = x.shape.map(() => null);
   specs[a] = index;
   return slice(x, specs);

@@ -4,7 +4,7 @@
  */
 import { Tensor, allocate } from '../tensor';
 import { record, type BackwardRule } from '../autograd';
-import { argmaxRows, maxRows, sumCols, sumRows, type Storage } from '../kernels/elementwise';
+import { argmaxRows, argminRows, maxRows, sumCols, sumRows, type Storage } from '../kernels/elementwise';
 import { normAxes, normAxis, sizeOf } from '../shape';
 import { ShapeError, fmtShape } from '../errors';
 import { binaryRaw } from './elementwise';
@@ -68,7 +68,9 @@ export function max(x: Tensor, axis?: number | readonly number[] | null, keepdim
 
 /** Min over `axes`: −max(−x). */
 export function min(x: Tensor, axis?: number | readonly number[] | null, keepdim = false): Tensor {
-  return max(x.neg(), axis, keepdim).neg();
+  const axes = normAxes('min', axis, x.ndim);
+  if (axes.some((a) => x.shape[a] === 0)) throw new ShapeError(`min: cannot reduce an empty axis of a tensor of shape ${fmtShape(x.shape)}`);
+  return max(x.neg(), axes, keepdim).neg();
 }
 
 /** Mean over `axes`: sum / count. */
@@ -90,17 +92,29 @@ export function variance(x: Tensor, axis?: number | readonly number[] | null, ke
   return sum(centered.mul(centered), axes, keepdim).div(Math.max(0, count - correction));
 }
 
-/** Index of the maximum along `axis` (over the flattened tensor if omitted), int32. */
+/** Index of the maximum along `axis` (over the flattened tensor if omitted), int32; the first one on ties, NaN counts as largest. */
 export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor {
-  if (axis === undefined) {
+  return argReduce('argmax', argmaxRows, x, axis, keepdim);
+}
+
+/** Index of the minimum along `axis` (over the flattened tensor if omitted), int32; the first one on ties. */
+export function argmin(x: Tensor, axis?: number, keepdim = false): Tensor {
+  return argReduce('argmin', argminRows, x, axis, keepdim);
+}
+
+function argReduce(op: string, rowKernel: RowKernel, x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
+  const a = axis === undefined ? null : normAxis(op, axis, x.ndim);
+  if (x.size === 0 || (a !== null && x.shape[a] === 0)) {
+    throw new ShapeError(`${op}: cannot reduce an empty axis of a tensor of shape ${fmtShape(x.shape)}`);
+  }
+  if (a === null) {
     const out = allocate('int32', 1);
-    argmaxRows(x.values(), 1, x.size, out);
+    rowKernel(x.values(), 1, x.size, out);
     return new Tensor(out, keepdim ? x.shape.map(() => 1) : []);
   }
-  const a = normAxis('argmax', axis, x.ndim);
-  const out = allocate('int32', x.size / Math.max(1, x.shape[a]));
+  const out = allocate('int32', x.size / x.shape[a]);
   const perm = x.shape.map((_, i) => i).filter((i) => i !== a);
-  argmaxRows(x.permute([...perm, a]).values(), out.length, x.shape[a], out);
+  rowKernel(x.permute([...perm, a]).values(), out.length, x.shape[a], out);
   return new Tensor(out, outShape(x.shape, [a], keepdim));
 }
 

@@ -8,6 +8,8 @@ import { reduceRules } from './reduce';
 import { matmulRules } from './matmul';
 import { movementRules } from './movement';
 import { indexingRules } from './indexing';
+import { convRules } from './conv';
+import { poolRules } from './pool';
 
 export const backwardRules: BackwardRules = {
   ...elementwiseRules,
@@ -15,6 +17,8 @@ export const backwardRules: BackwardRules = {
   ...matmulRules,
   ...movementRules,
   ...indexingRules,
+  ...convRules,
+  ...poolRules,
 };
 
 registerBackwardRules(backwardRules);

@@ -1,0 +1,319 @@
+/**
+ * nnlab's display protocol: the MIME type names and payload shapes shared by
+ * the kernel layer (kernel/src, which builds them) and the JupyterLab
+ * extension (extension/, which renders them). Types and constants only, no
+ * imports, so the extension can import this file alone.
+ *
+ * Every payload carries `version: 1` and a `kind` equal to the suffix of its
+ * MIME type. JSON numbers only: NaN and ±Infinity are sent as `null` (JSON
+ * has no spelling for them); statistics count them separately.
+ *
+ * A display bundle (`MediaBundle`) always has `text/plain`, usually `text/html`
+ * or `image/png` for frontends without the extension, and one nnlab type.
+ */
+
+export const NNLAB_PROTOCOL_VERSION = 1;
+
+/** MIME types of nnlab's payloads, and plotly's figure type. */
+export const MIME = {
+  tensor: 'application/vnd.nnlab.tensor+json',
+  model: 'application/vnd.nnlab.model+json',
+  activations: 'application/vnd.nnlab.activations+json',
+  images: 'application/vnd.nnlab.images+json',
+  run: 'application/vnd.nnlab.run+json',
+  confusion: 'application/vnd.nnlab.confusion+json',
+  query: 'application/vnd.nnlab.query+json',
+  plotly: 'application/vnd.plotly.v1+json',
+} as const;
+
+export type NnlabMime = (typeof MIME)[keyof typeof MIME];
+
+/**
+ * The code of a silent execute request that the nnlab kernel answers directly
+ * (without compiling TypeScript, and even while a cell is training):
+ * `%nnlab_query {"op": "list"}`. See kernel/README.md.
+ */
+export const QUERY_MAGIC = '%nnlab_query';
+
+/** A Jupyter MIME bundle: MIME type to data (strings, base64 for images, objects for JSON types). */
+export interface MediaBundle {
+  'text/plain'?: string;
+  'text/html'?: string;
+  'image/png'?: string;
+  'image/svg+xml'?: string;
+  [mime: string]: unknown;
+}
+
+// ---- Shared pieces ---------------------------------------------------------------
+
+/** Statistics of the finite values; NaN and ±Inf are counted, not averaged. `std` is unbiased (n - 1), as torch.std. */
+export interface Stats {
+  count: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  std: number | null;
+  nanCount: number;
+  infCount: number;
+  zeroCount: number;
+}
+
+/** Equal-width bins over [min, max] of the finite values: `counts.length + 1 === edges.length`. */
+export interface Histogram {
+  edges: number[];
+  counts: number[];
+}
+
+/** A PNG image, base64-encoded, with its size in pixels. */
+export interface PngImage {
+  png: string;
+  width: number;
+  height: number;
+}
+
+// ---- application/vnd.nnlab.tensor+json -----------------------------------------------
+
+export interface TensorPayload {
+  version: 1;
+  kind: 'tensor';
+  shape: number[];
+  dtype: 'float32' | 'float64' | 'int32';
+  size: number;
+  requiresGrad: boolean;
+  /** The op that made it (autograd node), null for leaves. */
+  gradFn: string | null;
+  stats: Stats;
+  histogram: Histogram | null;
+  /** All values, row-major, when `size <= valueLimit`; otherwise null. */
+  values: (number | null)[] | null;
+  valueLimit: number;
+  /** The heatmap the HTML view shows (2-D, or image-like 3-D/4-D), if any. */
+  heatmap: PngImage | null;
+}
+
+// ---- application/vnd.nnlab.model+json ------------------------------------------------
+
+export interface ParameterInfo {
+  /** Dotted path from the model ('features.0.weight'). */
+  name: string;
+  shape: number[];
+  dtype: string;
+  size: number;
+  requiresGrad: boolean;
+  stats: Stats;
+  histogram: Histogram | null;
+  /** Gradient statistics when a gradient is present. */
+  gradStats: Stats | null;
+}
+
+/** One node of a model's layer tree. */
+export interface LayerNode {
+  /** Dotted path from the model ('' for the model itself). */
+  name: string;
+  /** The field name in the parent ('' for the model). */
+  key: string;
+  className: string;
+  /** The module's one-line settings (`in_features=784, out_features=256, bias=True`). */
+  extraRepr: string;
+  /** Scalars in this module's own parameters. */
+  ownParams: number;
+  /** Scalars in this module and all descendants (shared parameters once). */
+  params: number;
+  /** true / false when all / none of the subtree's parameters train, 'partial' otherwise, null without parameters. */
+  trainable: boolean | 'partial' | null;
+  /** The module's own parameters (not its children's). */
+  parameters: ParameterInfo[];
+  children: LayerNode[];
+}
+
+/** One line of a model summary (torchinfo-like), in pre-order. */
+export interface SummaryRow {
+  name: string;
+  className: string;
+  depth: number;
+  /** Shape of the (first tensor of the) output of the last call; null when no forward pass ran. */
+  outputShape: number[] | null;
+  /** Shapes of every tensor of the output when it is a tuple/array (LSTM: output, [h, c]). */
+  outputShapes: number[][];
+  /** How many times forward ran during the sample pass (RNN cells run once per step). */
+  calls: number;
+  ownParams: number;
+  params: number;
+  trainable: boolean | 'partial' | null;
+  /** Estimated multiply-adds summed over calls; null without a forward pass. */
+  multAdds: number | null;
+  isLeaf: boolean;
+}
+
+export interface SummaryTotals {
+  params: number;
+  trainableParams: number;
+  nonTrainableParams: number;
+  multAdds: number | null;
+  inputBytes: number | null;
+  /** Outputs of leaf layers, times 2 for their gradients (as torchinfo). */
+  forwardBackwardBytes: number | null;
+  paramBytes: number;
+  totalBytes: number | null;
+}
+
+export interface ModelPayload {
+  version: 1;
+  kind: 'model';
+  name: string | null;
+  className: string;
+  inputShape: number[] | null;
+  rows: SummaryRow[];
+  totals: SummaryTotals;
+  tree: LayerNode;
+}
+
+// ---- application/vnd.nnlab.activations+json -----------------------------------------
+
+export interface ActivationLayer {
+  /** Dotted module path, or 'input'. */
+  name: string;
+  className: string;
+  /** Full output shape (with the batch axis). */
+  shape: number[];
+  stats: Stats;
+  /** Channels in the sample (tiles available) and how many were drawn. */
+  channels: number;
+  shownChannels: number;
+  /** This layer's tiles alone (no label), each tile normalised to its own min/max. */
+  image: PngImage | null;
+}
+
+export interface ActivationsPayload {
+  version: 1;
+  kind: 'activations';
+  model: string | null;
+  inputShape: number[];
+  /** Which sample of the batch the maps show. */
+  sampleIndex: number;
+  colormap: string;
+  layers: ActivationLayer[];
+}
+
+// ---- application/vnd.nnlab.images+json (filters, image grids) --------------------------
+
+export interface ImagesPayload {
+  version: 1;
+  kind: 'images';
+  title: string;
+  /** Shape of the source tensor (e.g. conv weight [Cout, Cin, kh, kw]). */
+  sourceShape: number[];
+  rows: number;
+  cols: number;
+  colormap: string;
+  image: PngImage;
+}
+
+// ---- application/vnd.nnlab.run+json ------------------------------------------------
+
+export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
+
+export interface EpochPayload {
+  epoch: number;
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  lr: number | null;
+  samplesPerSec: number | null;
+  seconds: number | null;
+}
+
+export interface RunProgress {
+  epoch: number;
+  totalEpochs: number;
+  batch: number;
+  /** null when the loader has no length. */
+  batchesPerEpoch: number | null;
+  samplesSeen: number;
+  samplesPerSec: number;
+  elapsedSec: number;
+  /** Estimated seconds left; null when unknown. */
+  etaSec: number | null;
+  loss: number;
+}
+
+export interface RunPayload {
+  version: 1;
+  kind: 'run';
+  id: string;
+  name: string;
+  status: RunStatus;
+  hyperparameters: Record<string, unknown>;
+  totalEpochs: number;
+  epochs: EpochPayload[];
+  /** Step losses, bucket-averaged to at most `maxPoints`; x in epochs (step / steps per epoch). */
+  steps: { x: number[]; loss: number[]; count: number; stepsPerEpoch: number | null };
+  progress: RunProgress | null;
+  error: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  /** Cost of the live display itself, when shown live. */
+  display: { updates: number; displaySeconds: number; trainSeconds: number } | null;
+}
+
+// ---- application/vnd.nnlab.confusion+json -----------------------------------------
+
+export interface ConfusionPayload {
+  version: 1;
+  kind: 'confusion';
+  classNames: string[];
+  /** matrix[true][predicted] counts. */
+  matrix: number[][];
+  total: number;
+  accuracy: number | null;
+  perClass: { name: string; support: number; correct: number; accuracy: number | null; precision: number | null }[];
+}
+
+// ---- application/vnd.nnlab.query+json --------------------------------------------
+
+/**
+ * What the extension can ask. Names are variable names in the kernel
+ * (`model`, `run`), or a run id ('run-3').
+ */
+export type QueryRequest =
+  | { op: 'list' }
+  | { op: 'model'; name: string }
+  | { op: 'weights'; model: string; param: string; maxValues?: number }
+  | { op: 'activations'; model: string; layer?: string; input?: string; index?: number; maxChannels?: number }
+  | { op: 'run'; id: string };
+
+export interface ModelInfo {
+  /** The variable name it is bound to in the notebook. */
+  name: string;
+  className: string;
+  numParams: number;
+  trainableParams: number;
+  training: boolean;
+  /** Shape of the last input seen (by a training run or a feature-map call), if any. */
+  lastInputShape: number[] | null;
+  tree: LayerNode;
+}
+
+export interface ListResult {
+  models: ModelInfo[];
+  runs: RunPayload[];
+  kernel: { nnlab: string; tslab: string | null; node: string };
+}
+
+export interface WeightsResult {
+  model: string;
+  param: string;
+  tensor: TensorPayload;
+}
+
+export interface ActivationsResult {
+  model: string;
+  activations: ActivationsPayload;
+}
+
+export type QueryResult = ListResult | ModelInfo | WeightsResult | ActivationsResult | RunPayload;
+
+export type QueryPayload =
+  | { version: 1; kind: 'query'; op: QueryRequest['op']; ok: true; result: QueryResult }
+  | { version: 1; kind: 'query'; op: string; ok: false; error: string };

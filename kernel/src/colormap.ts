@@ -1,0 +1,71 @@
+/**
+ * Colour maps as 256-entry RGB lookup tables.
+ *
+ * - `viridis`: perceptually uniform, for activations and heatmaps; a
+ *   degree-6 polynomial fit of matplotlib's viridis (within a few levels of 255).
+ * - `coolwarm`: diverging blue-grey-red, for signed weights centred on 0.
+ * - `gray`: black to white.
+ *
+ * @example colormapRGB('viridis', 0)  // [71, 1, 85] (matplotlib: [68, 1, 84])
+ */
+export type ColormapName = 'viridis' | 'coolwarm' | 'gray';
+
+const VIRIDIS_COEFFS: [number, number, number][] = [
+  [0.2777273272234177, 0.005407344544966578, 0.3340998053353061],
+  [0.1050930431085774, 1.404613529898575, 1.384590162594685],
+  [-0.3308618287255563, 0.214847559468213, 0.09509516302823659],
+  [-4.634230498983486, -5.799100973351585, -19.33244095627987],
+  [6.228269936347081, 14.17993336680509, 56.69055260068105],
+  [4.776384997670288, -13.74514537774601, -65.35303263337234],
+  [-5.435455855934631, 4.645852612178535, 26.3124352495832],
+];
+
+function clampByte(v: number): number {
+  return Math.max(0, Math.min(255, Math.round(v * 255)));
+}
+
+function viridisAt(t: number): [number, number, number] {
+  const out: [number, number, number] = [0, 0, 0];
+  for (let c = 0; c < 3; c++) {
+    let v = 0;
+    for (let k = VIRIDIS_COEFFS.length - 1; k >= 0; k--) v = v * t + VIRIDIS_COEFFS[k][c];
+    out[c] = clampByte(v);
+  }
+  return out;
+}
+
+function coolwarmAt(t: number): [number, number, number] {
+  // Moreland's endpoints, through a light grey midpoint, linear in RGB.
+  const lo = [59, 76, 192], mid = [221, 221, 221], hi = [180, 4, 38];
+  const [a, b, u] = t < 0.5 ? [lo, mid, t / 0.5] : [mid, hi, (t - 0.5) / 0.5];
+  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * u)) as [number, number, number];
+}
+
+const cache = new Map<ColormapName, Uint8Array>();
+
+/** The 256 x RGB table of a colour map (index 0 = low end). */
+export function colormapTable(name: ColormapName): Uint8Array {
+  let table = cache.get(name);
+  if (!table) {
+    table = new Uint8Array(256 * 3);
+    for (let i = 0; i < 256; i++) {
+      const t = i / 255;
+      const rgb = name === 'viridis' ? viridisAt(t) : name === 'coolwarm' ? coolwarmAt(t) : [i, i, i];
+      table.set(rgb, i * 3);
+    }
+    cache.set(name, table);
+  }
+  return table;
+}
+
+/** The colour of `t` in [0, 1] (clamped) as [r, g, b]. */
+export function colormapRGB(name: ColormapName, t: number): [number, number, number] {
+  const i = Math.max(0, Math.min(255, Math.round((Number.isFinite(t) ? t : 0) * 255)));
+  const table = colormapTable(name);
+  return [table[i * 3], table[i * 3 + 1], table[i * 3 + 2]];
+}
+
+/** `#rrggbb` of `t` in [0, 1]. */
+export function colormapHex(name: ColormapName, t: number): string {
+  return '#' + colormapRGB(name, t).map((v) => v.toString(16).padStart(2, '0')).join('');
+}
