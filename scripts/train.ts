@@ -34,32 +34,49 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+/**
+ * How a recipe wants the images: 'flat' [N, 784], 'image' [N, 1, 28, 28],
+ * 'rows' [N, 28, 28] (28 steps of 28 features, batch first).
+ */
+type InputLayout = 'flat' | 'image' | 'rows';
+
+interface Recipe {
+  build: () => nn.Module;
+  lr: number;
+  input: InputLayout;
+}
+
 /** The models this command trains, with the setup each issue pins (SGD momentum 0.9, batch 64). */
-export const RECIPES: Record<string, { build: () => nn.Module; lr: number; flatten: boolean }> = {
+export const RECIPES: Record<string, Recipe> = {
   mlp: {
     build: () => new nn.Sequential(
       new nn.Linear(784, 256), new nn.ReLU(),
       new nn.Linear(256, 128), new nn.ReLU(),
       new nn.Linear(128, 10)),
     lr: 0.05,
-    flatten: true,
+    input: 'flat',
   },
 };
+
+function layout(images: nn.Tensor, input: InputLayout): nn.Tensor {
+  const n = images.shape[0];
+  return input === 'flat' ? images.reshape([n, 784]) : input === 'rows' ? images.reshape([n, 28, 28]) : images;
+}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const recipe = RECIPES[args.model];
   if (!recipe) throw new Error(`train: unknown model '${args.model}' (known: ${Object.keys(RECIPES).join(', ')})`);
   nn.manualSeed(args.seed);
-  const train = nn.data.loadFashionMNIST({ split: 'train', flatten: recipe.flatten, limit: args.limit });
-  const test = nn.data.loadFashionMNIST({ split: 'test', flatten: recipe.flatten });
+  const train = nn.data.loadFashionMNIST({ split: 'train', limit: args.limit });
+  const test = nn.data.loadFashionMNIST({ split: 'test' });
   const model = recipe.build();
   const lr = args.lr ?? recipe.lr;
   const optimizer = new nn.optim.SGD(model.parameters(), { lr, momentum: 0.9 });
-  const loader = new nn.data.DataLoader(new nn.data.TensorDataset(train.images, train.labels), {
+  const loader = new nn.data.DataLoader(new nn.data.TensorDataset(layout(train.images, recipe.input), train.labels), {
     batchSize: args.batch, shuffle: true, generator: new nn.Generator(args.seed),
   });
-  const testLoader = new nn.data.DataLoader(new nn.data.TensorDataset(test.images, test.labels), { batchSize: 1000 });
+  const testLoader = new nn.data.DataLoader(new nn.data.TensorDataset(layout(test.images, recipe.input), test.labels), { batchSize: 1000 });
   console.log(`nnlab: training ${args.model} on Fashion-MNIST (${train.labels.shape[0]} samples, ${args.epochs} epoch(s), SGD momentum 0.9, lr ${lr}, batch ${args.batch})`);
   console.log(String(model));
 

@@ -82,14 +82,13 @@ export function parameterInfo(name: string, p: Tensor, withHistogram = true): Pa
 
 /** The layer tree of a model with parameter counts (and statistics when `stats`). */
 export function layerTree(model: Module, opts: { stats?: boolean } = {}): LayerNode {
-  const build = (m: Module, name: string, key: string, seen: Set<Tensor>): LayerNode => {
+  const build = (m: Module, name: string, key: string): LayerNode => {
     const own = m.namedParameters(false);
-    const children = m.namedChildren().map(([k, c]) => build(c, name ? `${name}.${k}` : k, k, seen));
+    const children = m.namedChildren().map(([k, c]) => build(c, name ? `${name}.${k}` : k, k));
     const ownParams = own.reduce((n, [, p]) => n + p.size, 0);
     const subtree = m.parameters();
     let params = 0;
     for (const p of subtree) params += p.size;
-    for (const [, p] of own) seen.add(p);
     return {
       name, key, className: m.constructor.name, extraRepr: m.extraRepr(), ownParams, params,
       trainable: trainability(subtree),
@@ -100,7 +99,7 @@ export function layerTree(model: Module, opts: { stats?: boolean } = {}): LayerN
       children,
     };
   };
-  return build(model, '', '', new Set());
+  return build(model, '', '');
 }
 
 interface CallRecord {

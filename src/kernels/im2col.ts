@@ -122,6 +122,25 @@ export function convForwardKernel(
     const p0 = base + pos[j0], p1 = base + pos[j0 + 1], p2 = base + pos[j0 + 2], p3 = base + pos[j0 + 3];
     const cols = Math.min(4, L - j0);
     for (let o0 = 0; o0 < M; o0 += 4) {
+      if (M - o0 <= 2) {
+        // A last panel of 1 or 2 rows (6 output channels is common): a 2×4 tile wastes no work.
+        let c00 = bias[o0], c01 = c00, c02 = c00, c03 = c00;
+        let c10 = bias[o0 + 1], c11 = c10, c12 = c10, c13 = c10;
+        let pa = o0 * K;
+        for (let k = 0; k < K; k++) {
+          const t = taps[k];
+          const b0 = xp[p0 + t], b1 = xp[p1 + t], b2 = xp[p2 + t], b3 = xp[p3 + t];
+          const a0 = wp[pa], a1 = wp[pa + 1];
+          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+          pa += 4;
+        }
+        tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;
+        tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13;
+        const o = yOff + o0 * yRs + j0;
+        for (let r = 0; r < M - o0; r++) for (let q = 0; q < cols; q++) y[o + r * yRs + q] = tile[r * 4 + q];
+        continue;
+      }
       let c00 = bias[o0], c01 = c00, c02 = c00, c03 = c00;
       let c10 = bias[o0 + 1], c11 = c10, c12 = c10, c13 = c10;
       let c20 = bias[o0 + 2], c21 = c20, c22 = c20, c23 = c20;
@@ -167,6 +186,23 @@ export function convWeightGradKernel(
     const rows = Math.min(4, M - o0);
     for (let k0 = 0; k0 < K; k0 += 4) {
       const t0 = base + taps[k0], t1 = base + taps[k0 + 1], t2 = base + taps[k0 + 2], t3 = base + taps[k0 + 3];
+      const cols = Math.min(4, K - k0);
+      if (rows <= 2) {
+        // A last panel of 1 or 2 rows: a 2×4 tile.
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        for (let p = 0; p < L; p++) {
+          const q = pos[p];
+          const b0 = xp[q + t0], b1 = xp[q + t1], b2 = xp[q + t2], b3 = xp[q + t3];
+          const a0 = dy[r0 + p], a1 = dy[r1 + p];
+          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        }
+        tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;
+        tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13;
+        const d = dwOff + o0 * K + k0;
+        for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) dw[d + r * K + q] += tile[r * 4 + q];
+        continue;
+      }
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
       for (let p = 0; p < L; p++) {
@@ -178,7 +214,6 @@ export function convWeightGradKernel(
         c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
         c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
       }
-      const cols = Math.min(4, K - k0);
       let d = dwOff + o0 * K + k0;
       if (rows === 4 && cols === 4) {
         dw[d] += c00; dw[d + 1] += c01; dw[d + 2] += c02; dw[d + 3] += c03; d += K;

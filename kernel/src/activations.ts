@@ -1,0 +1,267 @@
+/**
+ * Feature maps and filters as images.
+ *
+ * `featureMaps(model, input)` runs one forward pass (eval mode, no graph)
+ * with a forward hook on every layer and draws, for one sample of the batch,
+ * each layer's output as a labelled block of tiles: one tile per channel for
+ * [N, C, H, W] outputs, one H x W tile for [N, H, W] (RNN sequences, conv1d),
+ * a near-square tile for [N, F] vectors. Each tile is normalised to its own
+ * min/max and coloured with viridis.
+ *
+ * `filterImages(weightOrLayer)` draws weights: [Cout, Cin, kh, kw] conv
+ * kernels (a row per output filter, a column per input channel), [Cout, Cin, k]
+ * conv1d kernels, and [out, in] linear weights whose rows reshape to an image
+ * (`imageShape`, or a square `in`). Each filter is scaled symmetrically around 0
+ * (coolwarm: blue negative, red positive).
+ *
+ * @example
+ *   featureMaps(model, xTest.narrow(0, 0, 1))   // one PNG, every layer
+ *   filterImages(model.conv1)                    // the first layer's kernels
+ */
+import { Tensor } from '../../src/tensor';
+import { noGrad } from '../../src/autograd';
+import { Module } from '../../src/nn/module';
+import { MIME, type ActivationLayer, type ActivationsPayload, type ImagesPayload, type MediaBundle, type PngImage } from '../protocol';
+import type { ColormapName } from './colormap';
+import { fmtNum, fmtShape } from './format';
+import { valueStats } from './stats';
+import { tensorsIn } from './summary';
+import { drawBlock, drawGrid, finiteRange, makeTile, vectorTile, type Block, type Tile } from './tiles';
+
+const DISPLAY = Symbol.for('Jupyter.display');
+
+export interface FeatureMapOptions {
+  /** Name of the model for the title (its notebook variable). */
+  name?: string;
+  /** Which sample of the batch to draw (default 0). */
+  index?: number;
+  /** 'leaves' (default): modules without children; 'children': the model's direct children; or dotted names. */
+  layers?: 'leaves' | 'children' | string[];
+  /** Draw at most this many channels per layer (default 16). */
+  maxChannels?: number;
+  /** Draw the input as the first block (default true). */
+  includeInput?: boolean;
+  colormap?: ColormapName;
+  maxWidth?: number;
+}
+
+/** One recorded layer output. */
+export interface RecordedActivation {
+  name: string;
+  className: string;
+  /** The output (first tensor of it), detached. */
+  tensor: Tensor;
+}
+
+/** The tiles of sample `index` of a batch-first activation `t` (see the file comment), at most `maxChannels`. */
+export function activationTiles(t: Tensor, index: number, maxChannels: number): { tiles: Tile[]; channels: number } {
+  if (t.ndim < 2) return { tiles: [], channels: 0 };
+  if (index < 0 || index >= t.shape[0]) {
+    throw new RangeError(`featureMaps: sample index ${index} is out of range for an output of shape ${fmtShape(t.shape)}`);
+  }
+  const values = t.values();
+  const rest = t.shape.slice(1);
+  const per = rest.reduce((a, b) => a * b, 1);
+  const start = index * per;
+  if (rest.length === 1) return { tiles: [vectorTile(values, start, per)], channels: 1 };
+  if (rest.length === 2) return { tiles: [makeTile(values, start, rest[0], rest[1])], channels: 1 };
+  const h = rest[rest.length - 2], w = rest[rest.length - 1];
+  const channels = per / (h * w);
+  const tiles: Tile[] = [];
+  for (let c = 0; c < Math.min(channels, maxChannels); c++) tiles.push(makeTile(values, start + c * h * w, h, w));
+  return { tiles, channels };
+}
+
+/**
+ * Runs `model` on `input` in eval mode without a graph and returns the outputs
+ * of the selected layers, in the order they ran (first call of each).
+ */
+export function recordActivations(model: Module, input: Tensor, layers: FeatureMapOptions['layers'] = 'leaves'): RecordedActivation[] {
+  const all = model.namedModules();
+  let selected: [string, Module][];
+  if (layers === 'leaves') selected = all.filter(([name, m]) => name !== '' && m.namedChildren().length === 0);
+  else if (layers === 'children') selected = model.namedChildren();
+  else selected = layers.map((name) => [name, model.getSubmodule(name)] as [string, Module]);
+  if (selected.length === 0) selected = [['', model]];
+  const recorded: RecordedActivation[] = [];
+  const seen = new Set<Module>();
+  const handles = selected.map(([name, m]) =>
+    m.registerForwardHook((mod, _inputs, out) => {
+      if (seen.has(mod)) return;
+      seen.add(mod);
+      const t = tensorsIn(out)[0];
+      if (t) recorded.push({ name: name || mod.constructor.name, className: mod.constructor.name, tensor: t.detach() });
+    }),
+  );
+  const modules = all.map(([, m]) => m);
+  const modes = modules.map((m) => m.training);
+  try {
+    model.eval();
+    noGrad(() => model.forward(input));
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new Error(`featureMaps: the forward pass of ${model.constructor.name} on input ${fmtShape(input.shape)} failed: ${msg}`);
+  } finally {
+    for (const h of handles) h.remove();
+    modules.forEach((m, i) => (m.training = modes[i]));
+  }
+  return recorded;
+}
+
+/** Feature maps of a model on an input: the recorded tensors, the data, and one labelled PNG. Displayable. */
+export class ActivationMaps {
+  constructor(readonly payload: ActivationsPayload, readonly image: PngImage, readonly maps: RecordedActivation[]) {}
+
+  /** The recorded output of layer `name` ('input' for the input). Unknown names throw. */
+  get(name: string): Tensor {
+    const found = this.maps.find((m) => m.name === name);
+    if (!found) throw new RangeError(`ActivationMaps.get: no layer '${name}'; recorded: ${this.maps.map((m) => m.name).join(', ')}`);
+    return found.tensor;
+  }
+
+  toJSON(): ActivationsPayload {
+    return this.payload;
+  }
+
+  [DISPLAY](): MediaBundle {
+    const lines = this.payload.layers.map((l) => `  ${l.name} (${l.className}) ${fmtShape(l.shape)}: ${l.shownChannels}/${l.channels} channel(s), min ${fmtNum(l.stats.min)} max ${fmtNum(l.stats.max)}`);
+    return {
+      'text/plain': `Feature maps of ${this.payload.model ?? 'model'} for sample ${this.payload.sampleIndex} of input ${fmtShape(this.payload.inputShape)}:\n${lines.join('\n')}`,
+      'image/png': this.image.png,
+      [MIME.activations]: this.payload,
+    };
+  }
+}
+
+/** Every layer's activations for one sample as a labelled PNG grid (see the file comment). */
+export function featureMaps(model: Module, input: Tensor, opts: FeatureMapOptions = {}): ActivationMaps {
+  if (!(model instanceof Module)) throw new TypeError('featureMaps: expected a Module as the first argument');
+  if (!(input instanceof Tensor)) throw new TypeError('featureMaps: expected a Tensor input (a batch, batch axis first)');
+  const index = opts.index ?? 0;
+  const maxChannels = opts.maxChannels ?? 16;
+  const colormap = opts.colormap ?? 'viridis';
+  const maps = recordActivations(model, input, opts.layers);
+  if (opts.includeInput ?? true) maps.unshift({ name: 'input', className: 'Tensor', tensor: input.detach() });
+  const blocks: Block[] = [];
+  const layers: ActivationLayer[] = [];
+  for (const m of maps) {
+    const { tiles, channels } = m.tensor.ndim >= 2 ? activationTiles(m.tensor, index, maxChannels) : { tiles: [], channels: 0 };
+    const stats = valueStats(m.tensor.values());
+    const more = channels > tiles.length ? ` (first ${tiles.length} of ${channels} channels)` : channels > 1 ? ` (${channels} channels)` : '';
+    const block: Block = { label: `${m.name} ${m.className === 'Tensor' ? '' : m.className + ' '}${fmtShape(m.tensor.shape)}${more}`, tiles };
+    if (tiles.length > 0) blocks.push(block);
+    layers.push({
+      name: m.name, className: m.className, shape: [...m.tensor.shape], stats, channels, shownChannels: tiles.length,
+      image: tiles.length > 0 ? drawBlock(block, { colormap }) : null,
+    });
+  }
+  const title = `${opts.name ?? model.constructor.name}: sample ${index}, each tile scaled to its own min..max`;
+  const image = drawGrid(blocks, { colormap, title, maxWidth: opts.maxWidth });
+  const payload: ActivationsPayload = {
+    version: 1, kind: 'activations', model: opts.name ?? null, inputShape: [...input.shape], sampleIndex: index, colormap, layers,
+  };
+  return new ActivationMaps(payload, image, maps);
+}
+
+export interface FilterOptions {
+  name?: string;
+  /** At most this many output filters (default 32 rows, or 64 tiles for single-channel kernels). */
+  maxFilters?: number;
+  /** At most this many input channels per filter (default 16). */
+  maxInputs?: number;
+  /** For 2-D [out, in] weights: the image shape each row reshapes to (default: square when `in` is a square). */
+  imageShape?: [number, number];
+  colormap?: ColormapName;
+}
+
+/** Weights drawn as images (see the file comment). Displayable. */
+export class ImageGrid {
+  constructor(readonly payload: ImagesPayload) {}
+  toJSON(): ImagesPayload {
+    return this.payload;
+  }
+  [DISPLAY](): MediaBundle {
+    return {
+      'text/plain': `${this.payload.title}: ${this.payload.rows} x ${this.payload.cols} tile(s) of a tensor ${fmtShape(this.payload.sourceShape)}`,
+      'image/png': this.payload.image.png,
+      [MIME.images]: this.payload,
+    };
+  }
+}
+
+/** The grid width that fits `perRow` tiles of h x w (as tiles.ts lays them out: upscaled towards 56 px, 3 px gaps). */
+function wrapWidth(perRow: number, h: number, w: number): number {
+  const scale = Math.max(1, Math.min(8, Math.floor(56 / Math.max(h, w))));
+  return perRow * (w * scale + 3) + 4;
+}
+
+function symmetric(values: ArrayLike<number>, start: number, n: number): [number, number] {
+  const [lo, hi] = finiteRange(values, start, n);
+  const m = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+  return [-m, m];
+}
+
+/** Conv kernels or linear-weight rows as images, each filter scaled symmetrically around 0. */
+export function filterImages(weightOrLayer: Tensor | Module, opts: FilterOptions = {}): ImageGrid {
+  let w: Tensor;
+  let name = opts.name;
+  if (weightOrLayer instanceof Module) {
+    const found = weightOrLayer.namedParameters(false).find(([k]) => k === 'weight');
+    if (!found) throw new TypeError(`filterImages: ${weightOrLayer.displayName} has no 'weight' parameter`);
+    w = found[1];
+    name ??= `${weightOrLayer.displayName}.weight`;
+  } else if (weightOrLayer instanceof Tensor) {
+    w = weightOrLayer;
+  } else {
+    throw new TypeError('filterImages: expected a weight Tensor or a layer with a weight');
+  }
+  name ??= 'weight';
+  const colormap = opts.colormap ?? 'coolwarm';
+  const values = noGrad(() => w.detach()).values();
+  const shape = w.shape;
+  const tiles: Tile[] = [];
+  let rows = 0, cols = 0, maxWidth: number | undefined;
+  if (shape.length === 4 || shape.length === 3) {
+    const [cout, cin] = shape;
+    const kh = shape.length === 4 ? shape[2] : 1, kw = shape[shape.length - 1];
+    const per = cin * kh * kw;
+    if (cin === 1 || shape.length === 3) {
+      // One tile per output filter (conv1d: a Cin x k tile), 8 per row.
+      const [th, tw] = shape.length === 3 ? [cin, kw] : [kh, kw];
+      const n = Math.min(cout, opts.maxFilters ?? 64);
+      for (let o = 0; o < n; o++) tiles.push(makeTile(values, o * per, th, tw, 96, symmetric(values, o * per, per)));
+      rows = Math.ceil(n / 8);
+      cols = Math.min(n, 8);
+      maxWidth = wrapWidth(8, th, tw);
+    } else {
+      const nOut = Math.min(cout, opts.maxFilters ?? 32), nIn = Math.min(cin, opts.maxInputs ?? 16);
+      for (let o = 0; o < nOut; o++) {
+        const range = symmetric(values, o * per, per);
+        for (let i = 0; i < nIn; i++) tiles.push(makeTile(values, o * per + i * kh * kw, kh, kw, 96, range));
+      }
+      rows = nOut;
+      cols = nIn;
+      maxWidth = wrapWidth(nIn, kh, kw);
+    }
+  } else if (shape.length === 2) {
+    const [out, inp] = shape;
+    const side = Math.round(Math.sqrt(inp));
+    const img = opts.imageShape ?? (side * side === inp ? [side, side] : null);
+    if (img && img[0] * img[1] === inp) {
+      const n = Math.min(out, opts.maxFilters ?? 64);
+      for (let o = 0; o < n; o++) tiles.push(makeTile(values, o * inp, img[0], img[1], 96, symmetric(values, o * inp, inp)));
+      rows = Math.ceil(n / 16);
+      cols = Math.min(n, 16);
+      maxWidth = wrapWidth(16, img[0], img[1]);
+    } else {
+      tiles.push(makeTile(values, 0, out, inp, 256, symmetric(values, 0, out * inp)));
+      rows = cols = 1;
+    }
+  } else {
+    throw new TypeError(`filterImages: expected a weight with 2, 3 or 4 axes, got shape ${fmtShape(shape)}`);
+  }
+  const title = `${name} ${fmtShape(shape)}`;
+  const note = shape.length === 4 && shape[1] > 1 ? 'rows: output filters, columns: input channels; blue < 0 < red' : 'one tile per output unit; blue < 0 < red';
+  const image = drawGrid([{ label: null, tiles }], { colormap, title: `${title}: ${note}`, maxWidth });
+  return new ImageGrid({ version: 1, kind: 'images', title, sourceShape: [...shape], rows, cols, colormap, image });
+}
