@@ -20,7 +20,7 @@ export {
   add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, relu, sigmoid, tanh, gelu,
   leakyRelu, elu, where, clamp,
 } from './ops/elementwise';
-export { sum, mean, max, min, variance, argmax } from './ops/reduce';
+export { sum, mean, max, min, variance, argmax, argmin } from './ops/reduce';
 export { matmul } from './ops/matmul';
 export { reshape, permute, transpose, expand, squeeze, unsqueeze, flatten, slice, narrow, select, concat, stack, pad, cast } from './ops/movement';
 export { gather, indexSelect, oneHot } from './ops/indexing';

@@ -1,0 +1,119 @@
+/**
+ * Confusion matrices and per-class accuracy for classifiers.
+ *
+ *   matrix[t][p] = #{ i : target_i = t and prediction_i = p }
+ *   accuracy(class t) = matrix[t][t] / Σ_p matrix[t][p]      (recall)
+ *   precision(class p) = matrix[p][p] / Σ_t matrix[t][p]
+ *
+ * Predictions are class indices [N], or logits/probabilities [N, C] (argmax
+ * over the last axis).
+ *
+ * @example
+ *   const cm = confusionMatrix(model.forward(xTest), yTest, { classNames: FASHION_CLASSES });
+ *   cm.accuracy        // overall
+ *   display(cm)        // coloured table with per-class accuracy
+ */
+import { Tensor } from '../../src/tensor';
+import { noGrad } from '../../src/autograd';
+import { MIME, type ConfusionPayload, type MediaBundle } from '../protocol';
+import { colormapHex } from './colormap';
+import { escapeHtml, fmtCount, textTable } from './format';
+
+const DISPLAY = Symbol.for('Jupyter.display');
+
+export interface ConfusionOptions {
+  classNames?: readonly string[];
+  /** Number of classes (default: classNames.length, else the logits' width, else 1 + the largest label). */
+  numClasses?: number;
+}
+
+function labelsOf(t: Tensor, what: string): ArrayLike<number> {
+  if (t.ndim === 2) return t.argmax(1).values();
+  if (t.ndim === 1) return t.values();
+  throw new RangeError(`confusionMatrix: ${what} must be class indices [N] or scores [N, C], got shape [${t.shape.join(', ')}]`);
+}
+
+export class ConfusionMatrix {
+  constructor(readonly payload: ConfusionPayload) {}
+
+  get matrix(): number[][] {
+    return this.payload.matrix;
+  }
+  get accuracy(): number | null {
+    return this.payload.accuracy;
+  }
+  /** Accuracy (recall) of each class, null for a class with no samples. */
+  get perClassAccuracy(): (number | null)[] {
+    return this.payload.perClass.map((c) => c.accuracy);
+  }
+
+  toJSON(): ConfusionPayload {
+    return this.payload;
+  }
+
+  toString(): string {
+    const p = this.payload;
+    const names = p.classNames;
+    const header = ['true \\ pred', ...names.map((_, j) => String(j)), 'accuracy', 'n'];
+    const rows = p.matrix.map((row, i) => [
+      `${i} ${names[i]}`, ...row.map(String), pct(p.perClass[i].accuracy), String(p.perClass[i].support),
+    ]);
+    return `Confusion matrix, ${fmtCount(p.total)} samples, accuracy ${pct(p.accuracy)}\n` + textTable(header, rows, ['l', ...names.map(() => 'r' as const), 'r', 'r']);
+  }
+
+  [DISPLAY](): MediaBundle {
+    return { 'text/plain': this.toString(), 'text/html': confusionHtml(this.payload), [MIME.confusion]: this.payload };
+  }
+}
+
+function pct(v: number | null): string {
+  return v === null ? '—' : `${(100 * v).toFixed(1)}%`;
+}
+
+/** Counts of (target, prediction) pairs, with per-class accuracy and precision. */
+export function confusionMatrix(predictions: Tensor, targets: Tensor, opts: ConfusionOptions = {}): ConfusionMatrix {
+  const pred = noGrad(() => labelsOf(predictions, 'predictions'));
+  const y = labelsOf(targets, 'targets');
+  if (pred.length !== y.length) {
+    throw new RangeError(`confusionMatrix: ${pred.length} predictions (shape [${predictions.shape.join(', ')}]) but ${y.length} targets (shape [${targets.shape.join(', ')}])`);
+  }
+  let maxLabel = -1;
+  for (let i = 0; i < y.length; i++) maxLabel = Math.max(maxLabel, y[i], pred[i]);
+  const c = opts.numClasses ?? opts.classNames?.length ?? (predictions.ndim === 2 ? Math.max(predictions.shape[1], maxLabel + 1) : maxLabel + 1);
+  if (maxLabel >= c) throw new RangeError(`confusionMatrix: label ${maxLabel} is out of range for ${c} classes`);
+  const names = opts.classNames ? [...opts.classNames] : Array.from({ length: c }, (_, i) => String(i));
+  if (names.length !== c) throw new RangeError(`confusionMatrix: ${names.length} class names for ${c} classes`);
+  const matrix = Array.from({ length: c }, () => new Array<number>(c).fill(0));
+  for (let i = 0; i < y.length; i++) {
+    const t = y[i], p = pred[i];
+    if (!Number.isInteger(t) || t < 0) throw new RangeError(`confusionMatrix: target ${t} at index ${i} is not a class index`);
+    matrix[t][p]++;
+  }
+  let correct = 0;
+  const perClass = names.map((name, k) => {
+    const support = matrix[k].reduce((a, b) => a + b, 0);
+    const predicted = matrix.reduce((a, row) => a + row[k], 0);
+    correct += matrix[k][k];
+    return { name, support, correct: matrix[k][k], accuracy: support ? matrix[k][k] / support : null, precision: predicted ? matrix[k][k] / predicted : null };
+  });
+  return new ConfusionMatrix({ version: 1, kind: 'confusion', classNames: names, matrix, total: y.length, accuracy: y.length ? correct / y.length : null, perClass });
+}
+
+/** A table coloured by row-normalised counts (viridis-like blues), with per-class accuracy. */
+export function confusionHtml(p: ConfusionPayload): string {
+  const cell = 'padding:2px 6px;text-align:right;border:1px solid #fff';
+  const head = `<tr><th style="padding:2px 6px">true \\ predicted</th>${p.classNames.map((n) => `<th style="padding:2px 4px;writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal">${escapeHtml(n)}</th>`).join('')}<th style="padding:2px 6px">accuracy</th><th style="padding:2px 6px">n</th></tr>`;
+  const rows = p.matrix.map((row, i) => {
+    const support = p.perClass[i].support || 1;
+    const cells = row.map((v, j) => {
+      const t = v / support;
+      const bg = colormapHex('viridis', t);
+      const fg = t > 0.55 ? '#000' : '#fff';
+      return `<td style="${cell};background:${bg};color:${fg}${i === j ? ';font-weight:bold' : ''}" title="true ${escapeHtml(p.classNames[i])}, predicted ${escapeHtml(p.classNames[j])}: ${v}">${v}</td>`;
+    });
+    const acc = p.perClass[i].accuracy;
+    const bar = acc === null ? '' : `<div style="display:inline-block;width:${Math.round(acc * 60)}px;height:8px;background:#636efa;margin-left:4px"></div>`;
+    return `<tr><th style="padding:2px 6px;text-align:left;font-weight:normal">${escapeHtml(p.classNames[i])}</th>${cells.join('')}<td style="${cell};text-align:left;white-space:nowrap">${pct(acc)}${bar}</td><td style="${cell}">${p.perClass[i].support}</td></tr>`;
+  });
+  return `<div class="nnlab-confusion" style="font-size:12px"><div><b>Confusion matrix</b> · ${fmtCount(p.total)} samples · accuracy <b>${pct(p.accuracy)}</b> · cells coloured by the fraction of the true class</div><table style="border-collapse:collapse;font-family:monospace">${head}${rows.join('')}</table></div>`;
+}
