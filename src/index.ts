@@ -24,6 +24,8 @@ export { sum, mean, max, min, variance, argmax, argmin } from './ops/reduce';
 export { matmul } from './ops/matmul';
 export { reshape, permute, transpose, expand, squeeze, unsqueeze, flatten, slice, narrow, select, concat, stack, pad, cast } from './ops/movement';
 export { gather, indexSelect, oneHot } from './ops/indexing';
+export { conv2d, conv1d, convOutputSize, type Conv2dOptions, type Conv1dOptions, type Pair } from './ops/conv';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool';
 
 // Layers, losses as modules, and functional forms.
 export * from './nn';

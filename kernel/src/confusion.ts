@@ -87,6 +87,7 @@ export function confusionMatrix(predictions: Tensor, targets: Tensor, opts: Conf
   for (let i = 0; i < y.length; i++) {
     const t = y[i], p = pred[i];
     if (!Number.isInteger(t) || t < 0) throw new RangeError(`confusionMatrix: target ${t} at index ${i} is not a class index`);
+    if (!Number.isInteger(p) || p < 0) throw new RangeError(`confusionMatrix: prediction ${p} at index ${i} is not a class index`);
     matrix[t][p]++;
   }
   let correct = 0;
@@ -116,4 +117,33 @@ export function confusionHtml(p: ConfusionPayload): string {
     return `<tr><th style="padding:2px 6px;text-align:left;font-weight:normal">${escapeHtml(p.classNames[i])}</th>${cells.join('')}<td style="${cell};text-align:left;white-space:nowrap">${pct(acc)}${bar}</td><td style="${cell}">${p.perClass[i].support}</td></tr>`;
   });
   return `<div class="nnlab-confusion" style="font-size:12px"><div><b>Confusion matrix</b> · ${fmtCount(p.total)} samples · accuracy <b>${pct(p.accuracy)}</b> · cells coloured by the fraction of the true class</div><table style="border-collapse:collapse;font-family:monospace">${head}${rows.join('')}</table></div>`;
+}
+
+/**
+ * The confusion matrix of `model` over a loader (eval mode, no graph).
+ * @example display(confusionMatrixOf(model, testLoader, { classNames }))
+ */
+export function confusionMatrixOf(
+  model: { forward(x: Tensor): Tensor; eval(): unknown; train(mode?: boolean): unknown; training?: boolean },
+  batches: Iterable<[Tensor, Tensor]>,
+  opts: ConfusionOptions = {},
+): ConfusionMatrix {
+  const wasTraining = model.training ?? false;
+  model.eval();
+  const preds: number[] = [], targets: number[] = [];
+  let width = 0;
+  try {
+    noGrad(() => {
+      for (const [x, y] of batches) {
+        const out = model.forward(x);
+        if (out.ndim === 2) width = Math.max(width, out.shape[1]);
+        preds.push(...Array.from(labelsOf(out, 'model outputs')));
+        targets.push(...Array.from(labelsOf(y, 'targets')));
+      }
+    });
+  } finally {
+    if (wasTraining) model.train(true);
+  }
+  const numClasses = opts.numClasses ?? opts.classNames?.length ?? (width || undefined);
+  return confusionMatrix(new Tensor(Int32Array.from(preds), [preds.length]), new Tensor(Int32Array.from(targets), [targets.length]), { ...opts, numClasses });
 }

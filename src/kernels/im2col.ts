@@ -38,7 +38,10 @@ export interface Window2D {
   oH: number; oW: number;
 }
 
-/** Padded plane size [Hp, Wp]: just large enough for every window, ((o − 1)·s + (k − 1)·d + 1 rows past the top padding). */
+/**
+ * Padded plane size [Hp, Wp]: the input after the top/left padding, extended to
+ * the last row/column any window reads, (oH − 1)·sh + (kH − 1)·dh + 1.
+ */
 export function paddedSize(g: Window2D): [number, number] {
   const Hp = Math.max(g.H + g.ph, (g.oH - 1) * g.sh + (g.kH - 1) * g.dh + 1);
   const Wp = Math.max(g.W + g.pw, (g.oW - 1) * g.sw + (g.kW - 1) * g.dw + 1);
@@ -92,9 +95,10 @@ export function convPositions(g: Window2D, Wp: number): Int32Array {
 }
 
 /**
- * Packs M×K weights (row o at w[wOff + o·K]) into panels of 4 rows interleaved
- * along k, zero rows past M: out[(o0 + k)·4 … ] for the panel starting at o0.
- * With `transpose`, packs Wᵀ (K×M) instead: panels of 4 k's interleaved along o.
+ * Packs the M×K weights W (row o at w[wOff + o·K]) into panels of 4 rows
+ * interleaved along k: W[o, k] goes to out[(o − o % 4)·K + 4k + o % 4], and
+ * rows past M are zero. With `transpose`, packs Wᵀ (K×M) the same way:
+ * W[o, k] goes to out[(k − k % 4)·M + 4o + k % 4].
  */
 export function packWeights(w: Storage, wOff: number, M: number, K: number, transpose: boolean): Float64Array {
   const rows = transpose ? K : M, inner = transpose ? M : K;
@@ -298,7 +302,7 @@ export function maxPool2dKernel(x: Storage, planes: number, g: Window2D, out: St
       for (let ow = 0; ow < oW; ow++, o++) {
         const w0 = ow * sw - pw;
         let best = -Infinity, at = -1;
-        for (let i = 0; i < kH; i++) {
+        window: for (let i = 0; i < kH; i++) {
           const ih = h0 + i * dh;
           if (ih < 0 || ih >= H) continue;
           const row = ih * W;
@@ -306,10 +310,14 @@ export function maxPool2dKernel(x: Storage, planes: number, g: Window2D, out: St
             const iw = w0 + j * dw;
             if (iw < 0 || iw >= W) continue;
             const v = x[base + row + iw];
-            if (v > best || v !== v || at < 0) {
+            if (v > best || at < 0) {
               best = v;
               at = row + iw;
-              if (v !== v) { i = kH; break; }
+            } else if (v !== v) {
+              // The first NaN is the maximum (as in PyTorch) and ends the window.
+              best = v;
+              at = row + iw;
+              break window;
             }
           }
         }

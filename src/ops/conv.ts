@@ -65,18 +65,18 @@ export function toPair(op: string, name: string, v: Pair, min: number): [number,
 /**
  * Output length of a convolution along one axis, with `before` and `after`
  * zeros of padding: ⌊(W + before + after − D·(K−1) − 1) / S⌋ + 1.
- * Throws a ShapeError naming `op` when the padded input is shorter than the
- * dilated kernel (the output would be empty).
+ * Throws a ShapeError starting with `context` when the padded input is shorter
+ * than the dilated kernel (the output would be empty).
  */
-export function convAxisSize(
-  op: string, axis: string, inputSize: number, kernel: number, before: number, after: number, stride: number, dilation: number,
+function convAxisSize(
+  context: string, axis: string, inputSize: number, kernel: number, before: number, after: number, stride: number, dilation: number,
 ): number {
   const padded = inputSize + before + after;
   const span = dilation * (kernel - 1) + 1;
   if (padded < span) {
     const pad = before === after ? `padding ${before}` : `padding ${before}+${after}`;
     throw new ShapeError(
-      `${op}: ${axis} ${inputSize} with ${pad} is ${padded}, smaller than the kernel ${kernel}` +
+      `${context}${axis} ${inputSize} with ${pad} is ${padded}, smaller than the kernel ${kernel}` +
         (dilation > 1 ? ` (dilation ${dilation} spans ${span})` : '') + ': the output would be empty',
     );
   }
@@ -100,17 +100,10 @@ export function convOutputSize(inputSize: number, kernel: number, padding: numbe
   checkInt(op, 'padding', padding, 0);
   checkInt(op, 'stride', stride, 1);
   checkInt(op, 'dilation', dilation, 1);
-  return convAxisSize(op, 'input size', inputSize, kernel, padding, padding, stride, dilation);
+  return convAxisSize(`${op}: `, 'input size', inputSize, kernel, padding, padding, stride, dilation);
 }
 
 // ---- conv2d ---------------------------------------------------------------
-
-interface ConvSaved {
-  geom: Window2D;
-  groups: number;
-  N: number;
-  O: number;
-}
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch; the kernel is not flipped):
@@ -128,10 +121,14 @@ interface ConvSaved {
  *   conv2d(x, w, null, { stride: 2 })      // [64, 6, 12, 12]
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  return conv2dAs('conv2d', x, weight, bias, opts);
+  return conv2dAs('conv2d', x, weight, bias, opts, ['height', 'width']);
 }
 
-function conv2dAs(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions): Tensor {
+/** conv2d with the op and axis names used in errors (conv1d runs through here with H = 1). */
+function conv2dAs(
+  op: string, x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions, axes: [string, string],
+  shownShapes = `input ${fmtShape(x.shape)} is too small for weight ${fmtShape(weight.shape)}`,
+): Tensor {
   if (x.ndim !== 4) {
     throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W], got shape ${fmtShape(x.shape)} (use x.unsqueeze(0) for a single image)`);
   }
@@ -177,15 +174,14 @@ function conv2dAs(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, op
     bottom = top;
     right = left;
   }
-  const shapes = `input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)}`;
-  const oH = convAxisSize(op, `input height (${shapes})`, H, kH, top, bottom, sh, dh);
-  const oW = convAxisSize(op, `input width (${shapes})`, W, kW, left, right, sw, dw);
+  const context = `${op}: ${shownShapes}: `;
+  const oH = convAxisSize(context, axes[0], H, kH, top, bottom, sh, dh);
+  const oW = convAxisSize(context, axes[1], W, kW, left, right, sw, dw);
   const geom: Window2D = { C, H, W, kH, kW, sh, sw, ph: top, pw: left, dh, dw, oH, oW };
 
   const dtype: DType = x.dtype === 'float64' || weight.dtype === 'float64' || bias?.dtype === 'float64' ? 'float64' : 'float32';
   const out = convForward(x.values(), weight.values(), bias ? bias.values() : null, N, O, groups, geom, dtype);
-  const saved: ConvSaved = { geom, groups, N, O };
-  return record(new Tensor(out, [N, O, oH, oW]), 'conv2d', bias ? [x, weight, bias] : [x, weight], saved as unknown as Record<string, unknown>);
+  return record(new Tensor(out, [N, O, oH, oW]), 'conv2d', bias ? [x, weight, bias] : [x, weight], { geom, groups });
 }
 
 /**
@@ -198,7 +194,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (weight.ndim !== 3) {
     throw new ShapeError(`conv1d: expected a 3-D weight [out channels, in channels / groups, K], got shape ${fmtShape(weight.shape)}`);
   }
-  const groups = opts.groups ?? 1;
+  const groups = checkInt('conv1d', 'groups', opts.groups ?? 1, 1);
   if (x.shape[1] !== weight.shape[1] * groups) {
     throw new ShapeError(
       `conv1d: expected input with ${weight.shape[1] * groups} channels (weight ${fmtShape(weight.shape)}, groups ${groups}), got input of shape ${fmtShape(x.shape)}`,
@@ -210,7 +206,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     padding: typeof padding === 'number' ? [0, padding] : padding,
     dilation: [1, opts.dilation ?? 1],
     groups,
-  });
+  }, ['height', 'length'], `input ${fmtShape(x.shape)} is too small for weight ${fmtShape(weight.shape)}`);
   return y.squeeze(2);
 }
 
@@ -255,7 +251,8 @@ function convForward(xv: Storage, wv: Storage, bv: Storage | null, N: number, O:
 export const convRules: { [K in 'conv2d']: BackwardRule } = {
   conv2d: (grad, { inputs, saved }) => {
     const [x, weight, bias] = inputs;
-    const { geom: g, groups, N, O } = saved as unknown as ConvSaved;
+    const g = saved.geom as Window2D, groups = saved.groups as number;
+    const N = x.shape[0], O = weight.shape[0];
     const needX = x.requiresGrad, needW = weight.requiresGrad, needB = bias !== undefined && bias.requiresGrad;
     const { xp, Og, K, L, sampleSize, groupSize, Hp, Wp, taps, pos } = layout(needW ? x.values() : null, N, O, groups, g);
     const gv = grad.values();

@@ -134,6 +134,9 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
   const op = 'adaptiveAvgPool2d';
   check4d(op, x);
   const [N, C, H, W] = x.shape;
+  if (typeof outputSize !== 'number' && (!Array.isArray(outputSize) || outputSize.length !== 2)) {
+    throw new ArgumentError(`${op}: output size must be a number or [height, width], got ${JSON.stringify(outputSize)} (input ${fmtShape(x.shape)})`);
+  }
   const [rh, rw] = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
   const oH = rh ?? H, oW = rw ?? W;
   for (const s of [oH, oW]) {

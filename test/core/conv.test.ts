@@ -276,6 +276,10 @@ describe('conv1d', () => {
       'conv1d: expected input with 2 channels (weight [4, 2, 3], groups 1), got input of shape [2, 3, 9]',
     );
     expect(() => conv1d(randn([2, 3, 9, 1]), randn([4, 3, 3]))).toThrow(/conv1d: expected a 3-D input/);
+    expect(() => conv1d(randn([2, 3, 4]), randn([4, 3, 5]), null, { padding: 0 })).toThrow(
+      'conv1d: input [2, 3, 4] is too small for weight [4, 3, 5]: length 4 with padding 0 is 4, smaller than the kernel 5: the output would be empty',
+    );
+    expect(() => conv1d(randn([2, 3, 4]), randn([4, 3, 1]), null, { groups: 0 })).toThrow(/conv1d: groups must be an integer ≥ 1, got 0/);
   });
 });
 
@@ -297,9 +301,9 @@ describe('conv2d errors', () => {
   });
   it('a too-small input names the sizes', () => {
     expect(() => conv2d(zeros([1, 1, 3, 3]), zeros([1, 1, 5, 5]))).toThrow(
-      'conv2d: input height (input [1, 1, 3, 3], weight [1, 1, 5, 5]) 3 with padding 0 is 3, smaller than the kernel 5: the output would be empty',
+      'conv2d: input [1, 1, 3, 3] is too small for weight [1, 1, 5, 5]: height 3 with padding 0 is 3, smaller than the kernel 5: the output would be empty',
     );
-    expect(() => conv2d(zeros([1, 1, 9, 4]), zeros([1, 1, 3, 3]), null, { dilation: 2 })).toThrow(/input width .* 4 with padding 0 is 4, smaller than the kernel 3 \(dilation 2 spans 5\)/);
+    expect(() => conv2d(zeros([1, 1, 9, 4]), zeros([1, 1, 3, 3]), null, { dilation: 2 })).toThrow(/: width 4 with padding 0 is 4, smaller than the kernel 3 \(dilation 2 spans 5\)/);
     expect(conv2d(zeros([1, 1, 3, 3]), zeros([1, 1, 5, 5]), null, { padding: 1 }).shape).toEqual([1, 1, 1, 1]);
   });
 });

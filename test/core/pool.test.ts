@@ -185,6 +185,7 @@ describe('adaptiveAvgPool2d', () => {
   it('errors name the op and the shape', () => {
     expect(() => adaptiveAvgPool2d(zeros([1, 1, 4, 4]), 0)).toThrow(/adaptiveAvgPool2d: output size must be positive integers, got 0 \(input \[1, 1, 4, 4\]\)/);
     expect(() => adaptiveAvgPool2d(zeros([1, 4, 4]), 2)).toThrow(ShapeError);
+    expect(() => adaptiveAvgPool2d(zeros([1, 1, 4, 4]), [2] as never)).toThrow(/must be a number or \[height, width\], got \[2\]/);
   });
 });
 

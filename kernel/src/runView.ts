@@ -1,0 +1,169 @@
+/**
+ * The display of a training run: a progress line (epoch, batch, samples/s,
+ * ETA), the epoch table, and a loss/accuracy chart of train and validation
+ * (plotly JSON, and the same chart as a static SVG inside the HTML).
+ *
+ * Step losses are bucket-averaged to at most `maxPoints` points, so a bundle
+ * stays small (tens of kB) however long the run.
+ *
+ * @example runBundle(run)['application/vnd.nnlab.run+json'].epochs
+ */
+import type { TrainingRun } from '../../src/train';
+import { MIME, type EpochPayload, type MediaBundle, type RunPayload } from '../protocol';
+import { figureSvg, svgImg, type FigureSpec, type Trace } from './figure';
+import { escapeHtml, fmtCount, fmtDuration, fmtNum, htmlTable, textTable } from './format';
+import { liveRunState } from './registry';
+import { finiteOrNull } from './stats';
+
+export interface RunViewOptions {
+  /** At most this many points of step losses (default 400). */
+  maxPoints?: number;
+}
+
+/** Bucket means of `values` to at most `maxPoints`; x = bucket centre (1-based step) / stepsPerEpoch. */
+export function downsampleSteps(values: readonly number[], maxPoints: number, stepsPerEpoch: number | null): { x: number[]; loss: number[] } {
+  const n = values.length;
+  const bucket = Math.max(1, Math.ceil(n / maxPoints));
+  const x: number[] = [], loss: number[] = [];
+  for (let start = 0; start < n; start += bucket) {
+    const end = Math.min(n, start + bucket);
+    let sum = 0, k = 0;
+    for (let i = start; i < end; i++) if (Number.isFinite(values[i])) (sum += values[i]), k++;
+    if (k === 0) continue;
+    const centre = (start + 1 + end) / 2;
+    x.push(stepsPerEpoch ? centre / stepsPerEpoch : centre);
+    loss.push(sum / k);
+  }
+  return { x, loss };
+}
+
+/** The run's data (application/vnd.nnlab.run+json), with its live state when shown live. */
+export function runPayload(run: TrainingRun, opts: RunViewOptions = {}): RunPayload {
+  const live = liveRunState(run);
+  const stepsPerEpoch = live?.stepsPerEpoch ?? (run.epochs.length > 0 ? Math.floor(run.stepLosses.length / run.epochs.length) || null : null);
+  const epochs: EpochPayload[] = run.epochs.map((e) => ({
+    epoch: e.epoch, trainLoss: finiteOrNull(e.trainLoss), trainAccuracy: finiteOrNull(e.trainAccuracy), valLoss: finiteOrNull(e.valLoss),
+    valAccuracy: finiteOrNull(e.valAccuracy), lr: finiteOrNull(e.lr), samplesPerSec: finiteOrNull(e.samplesPerSec), seconds: finiteOrNull(e.seconds),
+  }));
+  const steps = downsampleSteps(run.stepLosses, opts.maxPoints ?? 400, stepsPerEpoch);
+  const trainSeconds = live ? ((live.endedMs ?? performance.now()) - live.startedMs) / 1000 : 0;
+  return {
+    version: 1, kind: 'run', id: run.id, name: run.name, status: run.status,
+    hyperparameters: jsonSafe(run.hyperparameters), totalEpochs: run.totalEpochs, epochs,
+    steps: { ...steps, count: run.stepLosses.length, stepsPerEpoch },
+    progress: live?.progress ?? null, error: run.error,
+    startedAt: run.startedAt.toISOString(), endedAt: run.endedAt ? run.endedAt.toISOString() : null,
+    display: live ? { updates: live.updates, displaySeconds: live.displayMs / 1000, trainSeconds } : null,
+  };
+}
+
+function jsonSafe(h: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || typeof v === 'function') continue;
+    if (typeof v === 'number') out[k] = Number.isFinite(v) ? v : String(v);
+    else if (v === null || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'number' || typeof x === 'string')) out[k] = v;
+    else out[k] = String((v as object).constructor?.name ?? v);
+  }
+  return out;
+}
+
+/** The loss (left axis) and accuracy (right axis) chart of a run, as a plotly figure. */
+export function runFigure(p: RunPayload): FigureSpec {
+  const perEpoch = p.steps.stepsPerEpoch !== null;
+  const ex = (e: EpochPayload) => (perEpoch ? e.epoch : e.epoch * (p.steps.count / Math.max(1, p.epochs.length)));
+  const data: Trace[] = [
+    { type: 'scatter', mode: 'lines', name: 'train loss (steps)', x: p.steps.x, y: p.steps.loss, line: { color: '#9fa6f5', width: 1.2 } },
+  ];
+  const series = (name: string, key: keyof EpochPayload, color: string, axis: 'y' | 'y2', dash: 'solid' | 'dash') => {
+    const points = p.epochs.filter((e) => e[key] !== null);
+    if (points.length > 0) {
+      data.push({ type: 'scatter', mode: 'lines+markers', name, x: points.map(ex), y: points.map((e) => e[key] as number), yaxis: axis, line: { color, dash }, marker: { color, size: 6 } });
+    }
+  };
+  series('train loss', 'trainLoss', '#636efa', 'y', 'solid');
+  series('val loss', 'valLoss', '#EF553B', 'y', 'solid');
+  series('train acc', 'trainAccuracy', '#00cc96', 'y2', 'dash');
+  series('val acc', 'valAccuracy', '#ab63fa', 'y2', 'dash');
+  const hasAcc = data.some((t) => t.yaxis === 'y2');
+  return {
+    data,
+    layout: {
+      title: `${p.name} (${p.status})`, height: 320, width: 640,
+      xaxis: { title: perEpoch ? 'epoch' : 'step' }, yaxis: { title: 'loss' },
+      ...(hasAcc ? { yaxis2: { title: 'accuracy', overlaying: 'y', side: 'right', range: [0, 1] } } : {}),
+      legend: { orientation: 'h' }, margin: { t: 40, r: 60 },
+    },
+  };
+}
+
+const STATUS_COLOR: Record<string, string> = { running: '#1f77b4', completed: '#2ca02c', interrupted: '#ff7f0e', failed: '#d62728' };
+
+function progressLine(p: RunPayload): string {
+  const g = p.progress;
+  if (!g) return p.status === 'running' ? 'starting…' : '';
+  const batches = g.batchesPerEpoch ? `${g.batch}/${g.batchesPerEpoch}` : `${g.batch}`;
+  return `epoch ${g.epoch}/${g.totalEpochs} · batch ${batches} · ${fmtCount(g.samplesPerSec)} samples/s · elapsed ${fmtDuration(g.elapsedSec)}${p.status === 'running' ? ` · ETA ${fmtDuration(g.etaSec)}` : ''} · loss ${fmtNum(g.loss)}`;
+}
+
+/** Fraction of the planned batches done (0..1), or null when unknown. */
+export function runFraction(p: RunPayload): number | null {
+  if (p.status === 'completed') return 1;
+  const g = p.progress;
+  if (!g || !g.batchesPerEpoch) return p.totalEpochs ? p.epochs.length / p.totalEpochs : null;
+  return Math.min(1, ((g.epoch - 1) * g.batchesPerEpoch + g.batch) / (g.totalEpochs * g.batchesPerEpoch));
+}
+
+function epochRows(p: RunPayload): string[][] {
+  const pc = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(2)}%`);
+  return p.epochs.map((e) => [String(e.epoch), fmtNum(e.trainLoss), pc(e.trainAccuracy), fmtNum(e.valLoss), pc(e.valAccuracy), fmtNum(e.lr), fmtCount(e.samplesPerSec ?? 0), fmtDuration(e.seconds)]);
+}
+const EPOCH_HEADER = ['epoch', 'train loss', 'train acc', 'val loss', 'val acc', 'lr', 'samples/s', 'time'];
+
+export function runText(p: RunPayload): string {
+  const lines = [`Run '${p.name}' (${p.id}): ${p.status}, ${p.epochs.length}/${p.totalEpochs} epoch(s), ${fmtCount(p.steps.count)} step(s)`];
+  const prog = progressLine(p);
+  if (prog) lines.push(prog);
+  if (p.error) lines.push(`error: ${p.error}`);
+  if (p.epochs.length) lines.push(textTable(EPOCH_HEADER, epochRows(p), ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
+  return lines.join('\n');
+}
+
+export function runHtml(p: RunPayload, chartSvg: string): string {
+  const frac = runFraction(p);
+  const color = STATUS_COLOR[p.status] ?? '#555';
+  const hp = Object.entries(p.hyperparameters).map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(String(v))}`).join(', ');
+  const bar = frac === null ? '' : `<div style="width:420px;height:10px;background:#e5e7f0;border-radius:3px;margin:3px 0"><div style="width:${(frac * 100).toFixed(1)}%;height:10px;background:${color};border-radius:3px"></div></div>`;
+  const parts = [
+    `<div class="nnlab-run" style="font-size:12px">`,
+    `<div><b>${escapeHtml(p.name)}</b> <span style="color:#888">${escapeHtml(p.id)}</span> <span style="color:#fff;background:${color};padding:0 5px;border-radius:3px">${p.status}</span> <span style="color:#666">${hp}</span></div>`,
+    bar,
+    `<div style="font-family:monospace">${escapeHtml(progressLine(p))}</div>`,
+  ];
+  if (p.error) parts.push(`<div style="color:#d62728;font-family:monospace">${escapeHtml(p.error)}</div>`);
+  parts.push(svgImg(chartSvg, 'loss and accuracy chart'));
+  if (p.epochs.length) parts.push(htmlTable(EPOCH_HEADER, epochRows(p).map((r) => r.map(escapeHtml)), ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
+  parts.push('</div>');
+  return parts.join('');
+}
+
+/**
+ * The bundle of a run: text/plain, text/html (progress, chart as a static
+ * SVG image, epoch table), plotly JSON of the chart, and nnlab's run JSON.
+ * With `staticImage` (the final update of a live display) also the chart as
+ * image/svg+xml.
+ */
+export function runBundle(run: TrainingRun, opts: RunViewOptions & { staticImage?: boolean } = {}): MediaBundle {
+  const p = runPayload(run, opts);
+  const fig = runFigure(p);
+  const svg = figureSvg(fig);
+  const bundle: MediaBundle = {
+    'text/plain': runText(p),
+    'text/html': runHtml(p, svg),
+    [MIME.plotly]: fig,
+    [MIME.run]: p,
+  };
+  if (opts.staticImage) bundle['image/svg+xml'] = svg;
+  return bundle;
+}
