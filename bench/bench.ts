@@ -9,8 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BenchCase } from './common';
 import { mlpCase } from './cases/mlp';
+import { lenetCase } from './cases/lenet';
+import { rnnCase, lstmCase } from './cases/rnn';
 
-const cases: BenchCase[] = [mlpCase];
+const cases: BenchCase[] = [mlpCase, lenetCase, rnnCase, lstmCase];
 
 async function main(): Promise<void> {
   await tf.setBackend('cpu');

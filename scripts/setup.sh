@@ -13,13 +13,14 @@ profile=main
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "nnlab setup: installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # NOTE: onnxruntime-node's install script would download a binary; the npm package ships the CPU one.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 
 missing=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 if [ "$profile" = test ]; then
-  /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || missing+=(python3-torch python3-numpy)
+  /usr/bin/python3 -c 'import torch, numpy, onnx' >/dev/null 2>&1 || missing+=(python3-torch python3-numpy python3-onnx)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

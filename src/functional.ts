@@ -16,6 +16,10 @@ import { where } from './ops/elementwise';
 import { broadcastShapes, normAxis, sameShape, sizeOf } from './shape';
 
 export { relu, sigmoid, tanh, leakyRelu, elu, gelu } from './ops/elementwise';
+// Convolution, pooling and normalisation (the CNN issue): primitives in ops/, normalisation composed in nn/normalization.
+export { conv2d, conv1d, convOutputSize, type Conv2dOptions, type Conv1dOptions, type Pair } from './ops/conv';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool';
+export { batchNorm, localResponseNorm, localContrastNorm } from './nn/normalization';
 
 // ---- Layers -----------------------------------------------------------------
 

@@ -36,3 +36,7 @@ export * as preprocess from './data/preprocess';
 // Linear classifiers taught before neural networks: perceptrons and SVMs.
 export * from './linear';
 export { fit, evaluate, accuracy, TrainingRun, runRegistry, type FitOptions, type EpochRecord, type BatchInfo, type RunStatus, type Trainable, type Batches } from './train';
+
+// Weights I/O: safetensors that PyTorch loads, ONNX that onnxruntime runs.
+export * as io from './io';
+export { save, load, exportOnnx, OnnxExportError, LoadedWeights, type SaveReport, type OnnxExportReport } from './io';

@@ -21,11 +21,12 @@
 import { Tensor } from '../../src/tensor';
 import { noGrad } from '../../src/autograd';
 import { Module } from '../../src/nn/module';
+import { captureActivations } from '../../src/nn/inspect';
 import { MIME, type ActivationLayer, type ActivationsPayload, type ImagesPayload, type MediaBundle, type PngImage } from '../protocol';
 import type { ColormapName } from './colormap';
 import { fmtNum, fmtShape } from './format';
+import { rememberInput } from './registry';
 import { valueStats } from './stats';
-import { tensorsIn } from './summary';
 import { drawBlock, drawGrid, finiteRange, makeTile, vectorTile, type Block, type Tile } from './tiles';
 
 const DISPLAY = Symbol.for('Jupyter.display');
@@ -73,37 +74,27 @@ export function activationTiles(t: Tensor, index: number, maxChannels: number): 
 }
 
 /**
- * Runs `model` on `input` in eval mode without a graph and returns the outputs
- * of the selected layers, in the order they ran (first call of each).
+ * Runs `model` on `input` in eval mode without a graph (the core's
+ * `captureActivations`) and returns the outputs of the selected layers, in
+ * the order they ran (first call of each).
  */
 export function recordActivations(model: Module, input: Tensor, layers: FeatureMapOptions['layers'] = 'leaves'): RecordedActivation[] {
-  const all = model.namedModules();
-  let selected: [string, Module][];
-  if (layers === 'leaves') selected = all.filter(([name, m]) => name !== '' && m.namedChildren().length === 0);
-  else if (layers === 'children') selected = model.namedChildren();
-  else selected = layers.map((name) => [name, model.getSubmodule(name)] as [string, Module]);
-  if (selected.length === 0) selected = [['', model]];
-  const recorded: RecordedActivation[] = [];
-  const seen = new Set<Module>();
-  const handles = selected.map(([name, m]) =>
-    m.registerForwardHook((mod, _inputs, out) => {
-      if (seen.has(mod)) return;
-      seen.add(mod);
-      const t = tensorsIn(out)[0];
-      if (t) recorded.push({ name: name || mod.constructor.name, className: mod.constructor.name, tensor: t.detach() });
-    }),
-  );
-  const modules = all.map(([, m]) => m);
-  const modes = modules.map((m) => m.training);
+  const names = Array.isArray(layers) ? layers : null;
+  if (names) for (const name of names) model.getSubmodule(name); // NOTE: unknown names throw, listing the children
+  let captured;
   try {
-    model.eval();
-    noGrad(() => model.forward(input));
+    captured = captureActivations(model, input, { includeContainers: layers !== 'leaves' });
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new Error(`featureMaps: the forward pass of ${model.constructor.name} on input ${fmtShape(input.shape)} failed: ${msg}`);
-  } finally {
-    for (const h of handles) h.remove();
-    modules.forEach((m, i) => (m.training = modes[i]));
+  }
+  const keep = (name: string) => (names ? names.includes(name) : layers === 'children' ? name !== '' && !name.includes('.') : true);
+  const seen = new Set<string>();
+  const recorded: RecordedActivation[] = [];
+  for (const a of captured) {
+    if (seen.has(a.layerName) || !keep(a.layerName)) continue;
+    seen.add(a.layerName);
+    recorded.push({ name: a.layerName || a.type, className: a.type, tensor: a.tensor });
   }
   return recorded;
 }
@@ -141,6 +132,7 @@ export function featureMaps(model: Module, input: Tensor, opts: FeatureMapOption
   const maxChannels = opts.maxChannels ?? 16;
   const colormap = opts.colormap ?? 'viridis';
   const maps = recordActivations(model, input, opts.layers);
+  rememberInput(model, input);
   if (opts.includeInput ?? true) maps.unshift({ name: 'input', className: 'Tensor', tensor: input.detach() });
   const blocks: Block[] = [];
   const layers: ActivationLayer[] = [];
@@ -209,7 +201,7 @@ export function filterImages(weightOrLayer: Tensor | Module, opts: FilterOptions
     const found = weightOrLayer.namedParameters(false).find(([k]) => k === 'weight');
     if (!found) throw new TypeError(`filterImages: ${weightOrLayer.displayName} has no 'weight' parameter`);
     w = found[1];
-    name ??= `${weightOrLayer.displayName}.weight`;
+    name ??= `${weightOrLayer.qualifiedName ? `${weightOrLayer.qualifiedName} ` : ''}${weightOrLayer.constructor.name}.weight`;
   } else if (weightOrLayer instanceof Tensor) {
     w = weightOrLayer;
   } else {

@@ -121,6 +121,16 @@ export function display(value: unknown, opts: { id?: string } = {}): DisplayHand
   return new DisplayHandle(id);
 }
 
+/**
+ * Clears the cell's output (clear_output; with `wait`, when the next output
+ * arrives). Needs the nnlab kernel (plain tslab has no clear_output); the live
+ * training display does not use it (it updates in place).
+ */
+export function clearOutput(wait = false): void {
+  const sink = currentSink() as (DisplaySink & { clearOutput?: (wait: boolean) => void }) | null;
+  if (sink?.clearOutput) sink.clearOutput(wait);
+}
+
 /** Shows a ready-made MIME bundle. */
 export function displayBundle(bundle: MediaBundle, opts: { id?: string } = {}): DisplayHandle {
   const id = opts.id ?? newDisplayId();

@@ -157,7 +157,8 @@ export function figureSvg(spec: FigureSpec): string {
   const W = layout.width ?? 640, H = layout.height ?? 320;
   const title = titleText(layout.title);
   const hasY2 = spec.data.some((t) => t.yaxis === 'y2');
-  const m = { l: 64, r: hasY2 ? 64 : 20, t: title ? 34 : 14, b: 44 };
+  const legendRows = spec.data.some((t) => t.name && t.showlegend !== false) && layout.showlegend !== false ? 1 : 0;
+  const m = { l: 64, r: hasY2 ? 64 : 20, t: title ? 34 : 14, b: 44 + legendRows * 18 };
   const px0 = m.l, px1 = W - m.r, py0 = H - m.b, py1 = m.t;
   const xsOf = (t: Trace) => t.y.map((_, i) => (t.x && t.x[i] !== undefined && t.x[i] !== null ? (t.x[i] as number) : i));
   const finite = (a: (number | null)[]) => a.filter((v): v is number => v !== null && Number.isFinite(v));
@@ -190,7 +191,7 @@ export function figureSvg(spec: FigureSpec): string {
       out.push(`<text x="${px1 + 6}" y="${(y + 4).toFixed(1)}" text-anchor="start" fill="#444">${fmtNum(t, 3)}</text>`);
     }
   }
-  if (axisTitle(layout.xaxis)) out.push(`<text x="${(px0 + px1) / 2}" y="${H - 8}" text-anchor="middle">${escapeHtml(axisTitle(layout.xaxis))}</text>`);
+  if (axisTitle(layout.xaxis)) out.push(`<text x="${(px0 + px1) / 2}" y="${py0 + 32}" text-anchor="middle">${escapeHtml(axisTitle(layout.xaxis))}</text>`);
   if (axisTitle(layout.yaxis)) out.push(`<text transform="translate(14 ${(py0 + py1) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(axisTitle(layout.yaxis))}</text>`);
   if (y2Scale && axisTitle(layout.yaxis2)) out.push(`<text transform="translate(${W - 10} ${(py0 + py1) / 2}) rotate(90)" text-anchor="middle">${escapeHtml(axisTitle(layout.yaxis2))}</text>`);
 
@@ -243,14 +244,15 @@ export function figureSvg(spec: FigureSpec): string {
     }
   });
   if (!xScale || !yScale) out.push(`<text x="${(px0 + px1) / 2}" y="${(py0 + py1) / 2}" text-anchor="middle" fill="#888">no data yet</text>`);
-  if (legend.length > 0 && layout.showlegend !== false) {
-    const lw = Math.max(...legend.map((l) => l.name.length)) * 6.5 + 34;
-    const lx = px1 - lw - 6;
-    out.push(`<rect x="${lx}" y="${py1 + 6}" width="${lw}" height="${legend.length * 16 + 6}" fill="#ffffff" fill-opacity="0.85" stroke="#ccc"/>`);
+  if (legend.length > 0 && legendRows > 0) {
+    // One row under the plot, centred.
+    const widths = legend.map((l) => 30 + l.name.length * 6.2 + 14);
+    let x = Math.max(4, (W - widths.reduce((a, b) => a + b, 0)) / 2);
+    const y = H - 8;
     legend.forEach((l, i) => {
-      const y = py1 + 18 + i * 16;
-      out.push(`<line x1="${lx + 6}" y1="${y - 4}" x2="${lx + 24}" y2="${y - 4}" stroke="${l.color}" stroke-width="2"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''}/>`);
-      out.push(`<text x="${lx + 28}" y="${y}">${escapeHtml(l.name)}</text>`);
+      out.push(`<line x1="${x.toFixed(1)}" y1="${y - 4}" x2="${(x + 22).toFixed(1)}" y2="${y - 4}" stroke="${l.color}" stroke-width="2"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''}/>`);
+      out.push(`<text x="${(x + 26).toFixed(1)}" y="${y}">${escapeHtml(l.name)}</text>`);
+      x += widths[i];
     });
   }
   out.push('</svg>');

@@ -19,7 +19,7 @@ makeFitInterruptible();
 
 export * from '../protocol';
 export {
-  display, displayBundle, DisplayHandle, bundleOf, isDisplayable, inKernel, setDisplaySink, DISPLAY,
+  display, displayBundle, clearOutput, DisplayHandle, bundleOf, isDisplayable, inKernel, setDisplaySink, DISPLAY,
   type Displayable, type DisplayMessage, type DisplaySink,
 } from './display';
 export { tensorBundle, tensorPayload, tensorHeatmap, type TensorViewOptions } from './tensorView';

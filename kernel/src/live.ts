@@ -112,7 +112,13 @@ export class LiveRunDisplay {
 export async function liveFit(model: Trainable, opts: LiveFitOptions): Promise<TrainingRun> {
   const epochs = opts.epochs ?? 1;
   const lr0 = opts.optimizer.paramGroups?.[0]?.lr ?? null;
-  const run = opts.run ?? new TrainingRun(opts.name ?? `run ${runRegistry.length + 1}`, { epochs, lr: lr0, ...opts.hyperparameters }, epochs);
+  const batchSize = (opts.trainLoader as { batchSize?: unknown }).batchSize;
+  const hyperparameters = {
+    epochs, lr: lr0, optimizer: opts.optimizer.constructor.name,
+    ...(typeof batchSize === 'number' ? { batchSize } : {}),
+    ...opts.hyperparameters,
+  };
+  const run = opts.run ?? new TrainingRun(opts.name ?? `run ${runRegistry.length + 1}`, hyperparameters, epochs);
   const live = new LiveRunDisplay(run, opts);
   const training = beginTraining();
   const hook = model instanceof Module

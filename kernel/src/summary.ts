@@ -23,6 +23,7 @@ import { noGrad } from '../../src/autograd';
 import { Module } from '../../src/nn/module';
 import { MIME, type LayerNode, type MediaBundle, type ModelPayload, type ParameterInfo, type SummaryRow, type SummaryTotals } from '../protocol';
 import { escapeHtml, fmtCount, fmtMB, fmtNum, fmtShape, htmlTable, textTable } from './format';
+import { rememberInput } from './registry';
 import { histogram, valueStats } from './stats';
 
 const DISPLAY = Symbol.for('Jupyter.display');
@@ -157,6 +158,7 @@ export function summaryPayload(model: Module, input?: SampleInput | null, opts: 
   if (!(model instanceof Module)) throw new TypeError(`summary: expected a Module, got ${Object.prototype.toString.call(model)}`);
   const inputs = input === undefined || input === null ? null : sampleTensors(input);
   const records = inputs ? traceModel(model, inputs) : null;
+  if (inputs) rememberInput(model, inputs[0]);
   const named = model.namedModules();
   const rows: SummaryRow[] = named.map(([name, m]) => {
     const own = m.namedParameters(false);

@@ -21,6 +21,7 @@ import { noGrad } from '../autograd';
 import { stridedAssign } from '../kernels/elementwise';
 import { ArgumentError, fmtShape } from '../errors';
 import { sameShape } from '../shape';
+import type { SaveReport } from '../io/safetensors';
 
 /**
  * A tensor that a module trains: a contiguous leaf with `requiresGrad = true`.
@@ -502,6 +503,19 @@ export abstract class Module {
     const id = nextHookId++;
     this.#preHooks.set(id, hook);
     return new RemovableHandle(this.#preHooks, id);
+  }
+
+  // ---- Saving -----------------------------------------------------------------------
+
+  /**
+   * Saves the state dict as safetensors, atomically; resolves to a report
+   * (path, tensors, bytes). Load it back with `nn.load(path)`.
+   * @example await model.save('lenet.safetensors')
+   */
+  async save(path: string, opts: { metadata?: Record<string, string> } = {}): Promise<SaveReport> {
+    // NOTE: imported lazily because io imports nn.
+    const { save } = await import('../io');
+    return save(this, path, opts);
   }
 
   // ---- Printing ---------------------------------------------------------------------

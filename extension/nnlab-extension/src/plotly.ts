@@ -1,0 +1,148 @@
+/**
+ * plotly.js, loaded on first use from the extension's own static folder
+ * (`<labextensions url>/@nnlab/jupyterlab-nnlab/static/plotly.min.js`, copied
+ * there at build time), so it works offline and is not part of every page load.
+ *
+ * Plotly draws text as SVG nodes and understands a few HTML-like tags in it
+ * (`<b>`, `<br>`, `<a href>`); `plotlyText` escapes untrusted strings so a
+ * layer called `<b>x</b>` shows those characters literally.
+ *
+ * @example const Plotly = await loadPlotly(); await Plotly.react(div, data, layout, PLOT_CONFIG);
+ */
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export interface PlotlyApi {
+  newPlot(el: HTMLElement, data: unknown[], layout?: object, config?: object): Promise<unknown>;
+  react(el: HTMLElement, data: unknown[], layout?: object, config?: object): Promise<unknown>;
+  purge(el: HTMLElement): void;
+  Plots: { resize(el: HTMLElement): void };
+}
+
+const EXTENSION_NAME = '@nnlab/jupyterlab-nnlab';
+let loading: Promise<PlotlyApi> | null = null;
+
+/** The URL plotly.min.js is served from. */
+export function plotlyUrl(): string {
+  return URLExt.join(PageConfig.getOption('fullLabextensionsUrl'), EXTENSION_NAME, 'static', 'plotly.min.js');
+}
+
+/** Loads plotly.js once (a `<script>` tag) and resolves to `window.Plotly`. */
+export function loadPlotly(): Promise<PlotlyApi> {
+  const w = window as any;
+  if (w.Plotly?.react) return Promise.resolve(w.Plotly as PlotlyApi);
+  if (loading) return loading;
+  loading = new Promise<PlotlyApi>((resolve, reject) => {
+    // NOTE: plotly's UMD wrapper registers with an AMD loader when one is present
+    // instead of setting window.Plotly; hide `define` while it loads.
+    const define = w.define;
+    w.define = undefined;
+    const script = document.createElement('script');
+    script.async = true;
+    script.src = plotlyUrl();
+    script.onload = () => {
+      w.define = define;
+      if (w.Plotly?.react) resolve(w.Plotly as PlotlyApi);
+      else reject(new Error('nnlab: plotly.min.js loaded but window.Plotly is missing'));
+    };
+    script.onerror = () => {
+      w.define = define;
+      loading = null;
+      reject(new Error(`nnlab: could not load plotly.js from ${script.src}`));
+    };
+    document.head.appendChild(script);
+  });
+  return loading;
+}
+
+/** Plot options for every nnlab chart: no logo, no network, resizes with its box. */
+export const PLOT_CONFIG = Object.freeze({
+  displaylogo: false,
+  responsive: true,
+  showLink: false,
+  showSendToCloud: false,
+  showEditInChartStudio: false,
+  modeBarButtonsToRemove: ['sendDataToCloud', 'select2d', 'lasso2d'],
+});
+
+/** An untrusted string as plotly text: `&`, `<`, `>` become entities (shown literally). */
+export function plotlyText(s: unknown): string {
+  return String(s ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+/** Theme-aware colours read from JupyterLab's CSS variables. */
+export function themeColors(el: HTMLElement): { font: string; grid: string; paper: string } {
+  const style = getComputedStyle(el);
+  const v = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  return { font: v('--jp-ui-font-color1', '#333'), grid: v('--jp-border-color2', '#ddd'), paper: 'rgba(0,0,0,0)' };
+}
+
+/** A base layout: transparent background, theme font colour, small margins. */
+export function baseLayout(el: HTMLElement, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const c = themeColors(el);
+  return {
+    paper_bgcolor: c.paper,
+    plot_bgcolor: c.paper,
+    font: { color: c.font, size: 11 },
+    margin: { l: 50, r: 20, t: 30, b: 40 },
+    ...extra,
+  };
+}
+
+/**
+ * A plot area that draws when it is in the document and redraws with
+ * `Plotly.react` (no flicker) on every `update`; `dispose` frees plotly's state.
+ */
+export class PlotArea {
+  readonly node: HTMLDivElement;
+  private plotted = false;
+  private pending: { data: unknown[]; layout: object } | null = null;
+  private drawing: Promise<void> = Promise.resolve();
+  private disposed = false;
+
+  constructor(className = 'nnlab-plot', height = 260) {
+    this.node = document.createElement('div');
+    this.node.className = className;
+    this.node.style.height = `${height}px`;
+  }
+
+  /** Draws (or redraws) the figure; resolves when plotly has drawn it. */
+  update(data: unknown[], layout: object): Promise<void> {
+    this.pending = { data, layout };
+    this.drawing = this.drawing.then(() => this.flush()).catch(err => this.showError(err));
+    return this.drawing;
+  }
+
+  /** Call when the node may have become visible or changed size. */
+  resize(): void {
+    const w = window as any;
+    if (this.plotted && this.node.isConnected && this.node.offsetWidth > 0 && w.Plotly) w.Plotly.Plots.resize(this.node);
+    else if (this.pending) void this.update(this.pending.data, this.pending.layout);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    const w = window as any;
+    if (this.plotted && w.Plotly) w.Plotly.purge(this.node);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.disposed || !this.pending) return;
+    const Plotly = await loadPlotly();
+    // NOTE: plotly measures its container; wait until it is in the document.
+    if (!this.node.isConnected) return;
+    const { data, layout } = this.pending;
+    this.pending = null;
+    await Plotly.react(this.node, data, layout, PLOT_CONFIG);
+    this.plotted = true;
+    this.node.dataset.plotted = 'true';
+  }
+
+  private showError(err: unknown): void {
+    this.node.textContent = `Plot failed: ${err instanceof Error ? err.message : String(err)}`;
+    this.node.classList.add('nnlab-error');
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Plotly figures of training runs, shared by the run renderer (one run: loss
+ * and accuracy side by side) and the Training Runs panel (several runs
+ * overlaid on one metric). Pure functions: payloads in, traces out. Every
+ * run name passes through `plotlyText`.
+ *
+ * Epochs are 1-based; step losses are placed in epoch units (step / steps per
+ * epoch), so epoch e ends at x = e.
+ */
+import type { EpochPayload, RunPayload } from '../protocol';
+import { arr, isRecord, num, str } from '../dom';
+import { plotlyText } from '../plotly';
+
+export type Metric = 'valAccuracy' | 'valLoss' | 'trainLoss' | 'trainAccuracy' | 'stepLoss';
+
+export const METRICS: [Metric, string][] = [
+  ['valAccuracy', 'validation accuracy'],
+  ['valLoss', 'validation loss'],
+  ['trainLoss', 'train loss'],
+  ['trainAccuracy', 'train accuracy'],
+  ['stepLoss', 'train loss (steps)'],
+];
+
+export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** The epochs of a payload that are well-formed records. */
+export function epochsOf(run: RunPayload): EpochPayload[] {
+  return arr(run.epochs).filter(isRecord).filter(e => num(e.epoch) !== null) as unknown as EpochPayload[];
+}
+
+/**
+ * The best epoch, as `TrainingRun.bestEpoch` in src/train.ts: highest
+ * validation accuracy, else lowest validation loss, else lowest train loss.
+ * Returns the epoch and the metric it was chosen on.
+ * @example bestEpoch(run)  // { epoch: 3, metric: 'valAccuracy', value: 0.89 }
+ */
+export function bestEpoch(run: RunPayload): { epoch: number; metric: Metric; value: number } | null {
+  const epochs = epochsOf(run);
+  const pick = (metric: Metric, better: (a: number, b: number) => boolean) => {
+    let best: { epoch: number; metric: Metric; value: number } | null = null;
+    for (const e of epochs) {
+      const v = num(e[metric as keyof EpochPayload]);
+      if (v !== null && (best === null || better(v, best.value))) best = { epoch: e.epoch, metric, value: v };
+    }
+    return best;
+  };
+  return pick('valAccuracy', (a, b) => a > b) ?? pick('valLoss', (a, b) => a < b) ?? pick('trainLoss', (a, b) => a < b);
+}
+
+function series(run: RunPayload, metric: Metric): { x: number[]; y: number[] } {
+  if (metric === 'stepLoss') {
+    const steps = isRecord(run.steps) ? run.steps : { x: [], loss: [] };
+    const x = arr(steps.x).map(num);
+    const y = arr(steps.loss).map(num);
+    const out = { x: [] as number[], y: [] as number[] };
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      if (x[i] !== null && y[i] !== null) {
+        out.x.push(x[i] as number);
+        out.y.push(y[i] as number);
+      }
+    }
+    return out;
+  }
+  const out = { x: [] as number[], y: [] as number[] };
+  for (const e of epochsOf(run)) {
+    const v = num(e[metric as keyof EpochPayload]);
+    if (v !== null) {
+      out.x.push(e.epoch);
+      out.y.push(v);
+    }
+  }
+  return out;
+}
+
+/** One run: loss (left: steps, train and validation per epoch) and accuracy (right), best epoch marked. */
+export function singleRunFigure(run: RunPayload): { data: unknown[]; layout: Record<string, unknown> } {
+  const data: unknown[] = [];
+  const line = (metric: Metric, name: string, color: string, axis: 1 | 2, dash = 'solid', mode = 'lines+markers') => {
+    const s = series(run, metric);
+    if (s.x.length === 0) return;
+    data.push({
+      type: 'scatter', mode, name, x: s.x, y: s.y, xaxis: axis === 1 ? 'x' : 'x2', yaxis: axis === 1 ? 'y' : 'y2',
+      line: { color, dash, width: metric === 'stepLoss' ? 1 : 2 }, marker: { size: 6 },
+      hovertemplate: `${name} epoch %{x:.3g}: %{y:.4g}<extra></extra>`,
+    });
+  };
+  line('stepLoss', 'train loss (steps)', '#aab0f5', 1, 'solid', 'lines');
+  line('trainLoss', 'train loss', '#4c5fd7', 1);
+  line('valLoss', 'val loss', '#e4572e', 1);
+  line('trainAccuracy', 'train acc', '#2ca02c', 2, 'dash');
+  line('valAccuracy', 'val acc', '#9467bd', 2);
+  const best = bestEpoch(run);
+  const shapes: unknown[] = [];
+  if (best) {
+    for (const [x, y] of [['x', 'y'], ['x2', 'y2']]) {
+      shapes.push({ type: 'line', xref: x, yref: `${y} domain`, x0: best.epoch, x1: best.epoch, y0: 0, y1: 1, line: { color: '#888', dash: 'dot', width: 1 } });
+    }
+    const axis = best.metric === 'valAccuracy' ? 2 : 1;
+    data.push({
+      type: 'scatter', mode: 'markers', name: `best epoch ${best.epoch}`, x: [best.epoch], y: [best.value],
+      xaxis: axis === 1 ? 'x' : 'x2', yaxis: axis === 1 ? 'y' : 'y2',
+      marker: { symbol: 'star', size: 14, color: '#f2b701', line: { color: '#333', width: 1 } },
+      hovertemplate: `best epoch ${best.epoch}: %{y:.4g}<extra></extra>`,
+    });
+  }
+  const total = num(run.totalEpochs) ?? 1;
+  const xRange = [0, Math.max(1, total) + 0.05];
+  return {
+    data,
+    layout: {
+      grid: { rows: 1, columns: 2, pattern: 'independent' },
+      xaxis: { title: { text: 'epoch' }, range: xRange, domain: [0, 0.46] },
+      yaxis: { title: { text: 'loss' } },
+      xaxis2: { title: { text: 'epoch' }, range: xRange, domain: [0.56, 1] },
+      yaxis2: { title: { text: 'accuracy' }, range: [0, 1] },
+      shapes,
+      legend: { orientation: 'h', y: -0.25 },
+      margin: { l: 50, r: 15, t: 20, b: 40 },
+    },
+  };
+}
+
+/** Several runs on one metric, each in its colour, each best epoch marked with a star. */
+export function overlayFigure(runs: { run: RunPayload; color: string; label: string }[], metric: Metric): { data: unknown[]; layout: Record<string, unknown> } {
+  const data: unknown[] = [];
+  for (const { run, color, label } of runs) {
+    const s = series(run, metric);
+    const name = plotlyText(label);
+    data.push({
+      type: 'scatter', mode: metric === 'stepLoss' ? 'lines' : 'lines+markers', name, x: s.x, y: s.y,
+      line: { color, width: 2 }, marker: { size: 6 }, legendgroup: name,
+      hovertemplate: `${name}<br>epoch %{x:.3g}: %{y:.4g}<extra></extra>`,
+    });
+    const best = bestEpoch(run);
+    if (best) {
+      const at = series(run, metric === 'stepLoss' ? 'trainLoss' : metric);
+      const i = at.x.indexOf(best.epoch);
+      if (i >= 0) {
+        data.push({
+          type: 'scatter', mode: 'markers', name: `${name}: best epoch ${best.epoch}`, x: [best.epoch], y: [at.y[i]], showlegend: false, legendgroup: name,
+          marker: { symbol: 'star', size: 15, color, line: { color: '#222', width: 1 } },
+          hovertemplate: `${name}<br>best epoch ${best.epoch}: %{y:.4g}<extra></extra>`,
+        });
+      }
+    }
+  }
+  const isAcc = metric === 'valAccuracy' || metric === 'trainAccuracy';
+  return {
+    data,
+    layout: {
+      xaxis: { title: { text: 'epoch' } },
+      yaxis: { title: { text: plotlyText(METRICS.find(m => m[0] === metric)?.[1] ?? metric) }, ...(isAcc ? { range: [0, 1] } : {}) },
+      legend: { orientation: 'h', y: -0.3 },
+      margin: { l: 50, r: 10, t: 10, b: 40 },
+    },
+  };
+}
+
+/** 'lr=0.05, batch=64' from a run's hyperparameters (values as text). */
+export function hyperparameterText(run: RunPayload): string {
+  const hp = isRecord(run.hyperparameters) ? run.hyperparameters : {};
+  return Object.entries(hp).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : str(v)}`).join(', ');
+}

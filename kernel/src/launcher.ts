@@ -1,0 +1,511 @@
+/**
+ * The nnlab Jupyter kernel: tslab 1.0.22's TypeScript converter and executor
+ * (which compile and run cells), behind nnlab's own handling of the Jupyter
+ * messages. Started by kernel/bin/nnlab-kernel.js (the kernelspec's command).
+ *
+ * What it changes from plain tslab, and how:
+ *  - A cell's last expression becomes an `execute_result` with the value's
+ *    MIME bundle (`[Symbol.for('Jupyter.display')]()`, else Node's inspect),
+ *    as IPython does. tslab's executor hands the last expression to the
+ *    `console.log` of the console object it is created with; this file
+ *    creates the executor with its own console whose `log` does this.
+ *  - Errors become one `error` message (ename, evalue, traceback) and an
+ *    execute_reply with them, instead of text on stderr: the executor reports
+ *    compile diagnostics and exceptions through that console's `error`.
+ *  - Shorthand properties (`{ optimizer }`) referring to earlier cells work
+ *    (tslab 1.0.22 throws ReferenceError): cells are rewritten to `{ optimizer: optimizer }`.
+ *  - `execute_input` is published, silent requests do not count executions,
+ *    `stop_on_error: false` is honoured, `history_request` is answered,
+ *    `comm_info_reply` has its right type (tslab sends 'complete_reply'),
+ *    `interrupt_request` works (interrupt_mode 'message'), `comm_open` for
+ *    unknown targets gets a `comm_close`, kernel logs go to the kernel's
+ *    stderr and not into the notebook, is_complete answers 'invalid' for code
+ *    with syntax errors (tslab says 'complete'), clear_output can be sent.
+ *  - `%nnlab_query {...}` execute requests are answered at once from the
+ *    notebook layer (kernel/src/query.ts), without entering the execution
+ *    queue, so the extension can ask while a cell is training.
+ *  - SIGINT during a training stops it after the current batch (the cell
+ *    ends normally with the run marked 'interrupted'); otherwise, or on a
+ *    second SIGINT, the cell is interrupted as in tslab.
+ * Sockets and heartbeat are tslab's (ZmqServer.init); completion, inspection and
+ * is_complete are tslab's handlers.
+ *
+ * NOTE: this depends on tslab's internal modules (dist/converter, executor,
+ * jupyter, util) of the exact version pinned in package.json.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { format, inspect } from 'node:util';
+import type { MediaBundle } from '../protocol';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+interface TslabExecutor {
+  execute(src: string): Promise<boolean>;
+  inspect(src: string, position: number): unknown;
+  complete(src: string, position: number): unknown;
+  locals: Record<string, unknown>;
+  reset(): void;
+  interrupt(): void;
+  close(): void;
+}
+interface TslabHandler {
+  handleIsComplete(content: unknown): object;
+  handleInspect(content: unknown): object;
+  handleComplete(content: unknown): object;
+  close(): void;
+}
+interface ConnectionInfo {
+  key: string;
+}
+interface ZmqServerBase {
+  connInfo: ConnectionInfo;
+  iopub: unknown;
+  init(): Promise<void>;
+  close(): void;
+}
+type Writer = (data: unknown, update: boolean) => void;
+
+const DELIM = Buffer.from('<IDS|MSG>');
+
+/** A Jupyter wire message (a port of tslab's ZmqMessage, which it does not export). */
+export class WireMessage {
+  identity: Buffer[] = [];
+  header: Record<string, any> = {};
+  parent: Record<string, any> = {};
+  metadata: Record<string, any> = {};
+  content: Record<string, any> = {};
+
+  static fromRaw(key: string, frames: Buffer[]): WireMessage {
+    const msg = new WireMessage();
+    const delim = frames.findIndex((f) => f.equals(DELIM));
+    if (delim < 0) throw new Error('message missing delimiter');
+    msg.identity = frames.slice(0, delim);
+    const hmac = frames[delim + 1].toString();
+    const parts = frames.slice(delim + 2);
+    if (key) {
+      const hash = createHmac('sha256', key);
+      for (const p of parts.slice(0, 4)) hash.update(p);
+      const want = hash.digest('hex');
+      if (want !== hmac) throw new Error(`invalid hmac ${hmac}; want ${want}`);
+    }
+    msg.header = JSON.parse(parts[0].toString());
+    msg.parent = JSON.parse(parts[1].toString());
+    msg.metadata = JSON.parse(parts[2].toString());
+    msg.content = JSON.parse(parts[3].toString());
+    return msg;
+  }
+
+  /** A message in reply to (with the parent header of) this one. */
+  createReply(msgType = this.header.msg_type): WireMessage {
+    const rep = new WireMessage();
+    rep.identity = this.identity;
+    rep.header = {
+      version: '5.3', date: new Date().toISOString(), session: this.header.session, username: this.header.username,
+      msg_type: msgType, msg_id: randomBytes(16).toString('hex'),
+    };
+    rep.parent = this.header;
+    return rep;
+  }
+
+  signAndSend(key: string, sock: any): void {
+    const bodies = [this.header, this.parent, this.metadata, this.content].map((x) => JSON.stringify(x));
+    const hash = createHmac('sha256', key);
+    for (const b of bodies) hash.update(b);
+    sock.send([...this.identity, DELIM, key ? hash.digest('hex') : '', ...bodies]);
+  }
+}
+
+const ABORTED = Symbol('aborted');
+
+class CellError extends Error {
+  constructor(readonly count: number, readonly ename: string, readonly evalue: string, readonly traceback: string[]) {
+    super(evalue);
+  }
+}
+
+interface Cell {
+  msg: WireMessage;
+  count: number;
+  silent: boolean;
+  errors: unknown[][];
+  resultText: string | null;
+}
+
+/** Stack lines worth showing: not Node's or tslab's internals. */
+function userStack(e: Error): string[] {
+  const lines = (e.stack ?? `${e.name}: ${e.message}`).split('\n');
+  return lines.filter((l, i) => i === 0 || !/node:internal|node:vm|node_modules\/tslab\/|kernel\/src\/launcher/.test(l));
+}
+
+/** One error message from what the executor reported through console.error. */
+export function errorContent(errors: unknown[][]): { ename: string; evalue: string; traceback: string[] } {
+  const thrown = errors.find((args) => args.length === 1);
+  if (thrown) {
+    const e = thrown[0];
+    if (e instanceof Error) {
+      if (e.message === 'Interrupted asynchronously') return { ename: 'KeyboardInterrupt', evalue: 'the cell was interrupted', traceback: ['KeyboardInterrupt: the cell was interrupted'] };
+      return { ename: e.name || 'Error', evalue: e.message, traceback: userStack(e) };
+    }
+    const text = inspect(e);
+    return { ename: 'Error', evalue: text, traceback: [`Uncaught ${text}`] };
+  }
+  if (errors.length === 0) return { ename: 'Error', evalue: 'the cell failed', traceback: ['the cell failed'] };
+  const lines = errors.map((args) => format(...(args as [unknown, ...unknown[]])));
+  return { ename: 'TSError', evalue: lines.join('\n'), traceback: ['TypeScript error(s):', ...lines] };
+}
+
+/**
+ * Rewrites every shorthand property `{ a }` to `{ a: a }` (also `{ a = 1 }` in
+ * destructuring assignments to `{ a: a = 1 }`), which means the same.
+ * NOTE: tslab 1.0.22 rewrites references to earlier cells' variables as
+ * `exports.a` but misses shorthand properties, so `fit(model, { optimizer })`
+ * threw "optimizer is not defined" when `optimizer` came from an earlier cell.
+ * `ts` is a TypeScript module (tslab's own in the kernel).
+ */
+export function expandShorthandProperties(code: string, ts: any): string {
+  if (!code.includes('{')) return code;
+  const source = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const inserts: { at: number; text: string }[] = [];
+  const visit = (node: any): void => {
+    if (ts.isShorthandPropertyAssignment(node)) inserts.push({ at: node.name.end, text: `: ${node.name.text}` });
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  let out = code;
+  for (const { at, text } of inserts.sort((a, b) => b.at - a.at)) out = out.slice(0, at) + text + out.slice(at);
+  return out;
+}
+
+/** Glob (`*`, `?`) to RegExp, as IPython's history search. */
+function globRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 's');
+}
+
+export interface HistoryEntry {
+  session: number;
+  line: number;
+  input: string;
+  output: string | null;
+}
+
+/** The history_reply content for a history_request (tail, range, search). */
+export function historyReply(history: HistoryEntry[], req: Record<string, any>): { status: 'ok'; history: unknown[] } {
+  let items = history;
+  if (req.hist_access_type === 'tail') {
+    items = req.n ? history.slice(-req.n) : history;
+  } else if (req.hist_access_type === 'range') {
+    const session = req.session ?? 0;
+    items = history.filter((h) => (session === 0 || session === h.session) && h.line >= (req.start ?? 0) && (req.stop === undefined || req.stop === null || h.line < req.stop));
+  } else if (req.hist_access_type === 'search') {
+    const re = globRegExp(req.pattern ?? '*');
+    items = history.filter((h) => re.test(h.input));
+    if (req.unique) {
+      const last = new Map<string, HistoryEntry>();
+      for (const h of items) last.set(h.input, h);
+      items = items.filter((h) => last.get(h.input) === h);
+    }
+    if (req.n) items = items.slice(-req.n);
+  } else {
+    items = [];
+  }
+  return { status: 'ok', history: items.map((h) => [h.session, h.line, req.output ? [h.input, h.output] : h.input]) };
+}
+
+function versionOf(request: string, paths?: string[]): string {
+  try {
+    return (require(require.resolve(request, paths ? { paths } : undefined)) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Starts the kernel with the connection file at `configPath`. */
+export function startKernel(configPath: string): void {
+  const tslabDir = require('node:path').dirname(require.resolve('tslab/package.json')) as string;
+  const { createConverter } = require('tslab/dist/converter');
+  const { createExecutor } = require('tslab/dist/executor');
+  const tslabJupyter = require('tslab/dist/jupyter');
+  const kernelLog = process.stderr.write.bind(process.stderr);
+  const log = (...args: unknown[]) => kernelLog(`[nnlab kernel] ${format(...(args as [unknown]))}\n`);
+
+  // The notebook layer: display methods, interruptible fit, queries. The kernel still runs without it.
+  let layer: typeof import('./index') | null = null;
+  let queries: typeof import('./query') | null = null;
+  let registry: typeof import('./registry') | null = null;
+  try {
+    layer = require('./index');
+    queries = require('./query');
+    registry = require('./registry');
+  } catch (err) {
+    log('the notebook layer failed to load; plain tslab behaviour:', err);
+  }
+
+  const convs = {
+    _node: null as any,
+    _browser: null as any,
+    get node() {
+      return (this._node ??= createConverter({ isJS: false, isBrowser: false }));
+    },
+    get browser() {
+      return (this._browser ??= createConverter({ isJS: false, isBrowser: true }));
+    },
+    close() {
+      this._node?.close();
+      this._browser?.close();
+    },
+  };
+  convs.node; // NOTE: warms the TypeScript program (about a second) before the first cell.
+
+  let current: Cell | null = null;
+  let server!: NnlabServer;
+  const executor: TslabExecutor = createExecutor(process.cwd(), convs, {
+    log: (value: unknown) => server.showResult(value),
+    error: (...args: unknown[]) => {
+      if (current) current.errors.push(args);
+      else log(...args);
+    },
+  });
+  registry?.setLocalsProvider(() => executor.locals);
+  const handler: TslabHandler = new tslabJupyter.JupyterHandlerImpl(executor, false);
+  const tsVersion = versionOf('@tslab/typescript-for-tslab/package.json', [tslabDir]);
+  const tslabVersion = versionOf('tslab/package.json');
+  const nnlabVersion = versionOf(require('node:path').join(__dirname, '..', '..', '..', 'package.json'));
+
+  const ts = require(require.resolve('@tslab/typescript-for-tslab', { paths: [tslabDir] }));
+  /** tslab's answer ('complete' or 'incomplete' with an indent), plus 'invalid' for code with syntax errors. */
+  const isComplete = (code: string): object => {
+    const answer = handler.handleIsComplete({ code }) as { status: string };
+    if (answer.status !== 'complete') return answer;
+    const source = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+    return (source.parseDiagnostics?.length ?? 0) > 0 ? { status: 'invalid' } : answer;
+  };
+
+  const Base = tslabJupyter.ZmqServer as new (handler: unknown, configPath: string) => ZmqServerBase;
+
+  class NnlabServer extends Base {
+    count = 0;
+    history: HistoryEntry[] = [];
+    received = 0;
+    abortThrough = 0;
+    #tail: Promise<unknown> = Promise.resolve();
+
+    /** Runs tasks one after another (a failed task does not stop the ones behind it). */
+    enqueue<T>(task: () => Promise<T>): Promise<T> {
+      const run = this.#tail.then(task);
+      this.#tail = run.catch(() => undefined);
+      return run;
+    }
+
+    publish(parent: WireMessage, msgType: string, content: object): void {
+      const m = parent.createReply(msgType);
+      m.content = content as Record<string, any>;
+      m.signAndSend(this.connInfo.key, this.iopub);
+    }
+
+    reply(sock: unknown, parent: WireMessage, msgType: string, content: object): void {
+      const m = parent.createReply(msgType);
+      m.content = content as Record<string, any>;
+      m.signAndSend(this.connInfo.key, sock);
+    }
+
+    publishStatus(state: string, parent: WireMessage): void {
+      this.publish(parent, 'status', { execution_state: state });
+    }
+
+    kernelInfo(): object {
+      return {
+        status: 'ok', protocol_version: '5.3', implementation: 'nnlab', implementation_version: nnlabVersion,
+        language_info: {
+          name: 'typescript', version: tsVersion, mimetype: 'text/typescript', file_extension: '.ts',
+          codemirror_mode: { mode: 'typescript', name: 'javascript', typescript: true },
+        },
+        banner: `nnlab (TypeScript ${tsVersion}) on tslab ${tslabVersion}, Node ${process.version}`,
+        help_links: [{ text: 'tslab', url: 'https://github.com/yunabe/tslab' }],
+      };
+    }
+
+    /** The executor's last-expression callback. */
+    showResult(value: unknown): void {
+      const cell = current;
+      if (!cell || cell.silent) return;
+      let data: MediaBundle;
+      try {
+        data = layer ? layer.bundleOf(value) : { 'text/plain': typeof value === 'string' ? value : inspect(value) };
+      } catch (err) {
+        data = { 'text/plain': `${inspect(value)}\n(nnlab: its display failed: ${err instanceof Error ? err.message : String(err)})` };
+      }
+      cell.resultText = typeof data['text/plain'] === 'string' ? data['text/plain'] : null;
+      this.publish(cell.msg, 'execute_result', { execution_count: cell.count, data, metadata: {} });
+    }
+
+    async handleShellMessage(sock: unknown, ...frames: Buffer[]): Promise<void> {
+      let msg: WireMessage;
+      try {
+        msg = WireMessage.fromRaw(this.connInfo.key, frames);
+      } catch (err) {
+        log('dropped a message:', err);
+        return;
+      }
+      let terminate = false;
+      this.publishStatus('busy', msg);
+      try {
+        const c = msg.content;
+        switch (msg.header.msg_type) {
+          case 'kernel_info_request':
+            this.reply(sock, msg, 'kernel_info_reply', this.kernelInfo());
+            break;
+          case 'execute_request':
+            await this.execute(sock, msg);
+            break;
+          case 'is_complete_request':
+            this.reply(sock, msg, 'is_complete_reply', isComplete(String(c.code ?? '')));
+            break;
+          case 'inspect_request':
+            this.reply(sock, msg, 'inspect_reply', handler.handleInspect(c));
+            break;
+          case 'complete_request':
+            this.reply(sock, msg, 'complete_reply', handler.handleComplete(c));
+            break;
+          case 'comm_info_request':
+            this.reply(sock, msg, 'comm_info_reply', { status: 'ok', comms: {} });
+            break;
+          case 'history_request':
+            this.reply(sock, msg, 'history_reply', historyReply(this.history, c));
+            break;
+          case 'interrupt_request':
+            interrupt();
+            this.reply(sock, msg, 'interrupt_reply', { status: 'ok' });
+            break;
+          case 'shutdown_request':
+            this.reply(sock, msg, 'shutdown_reply', { status: 'ok', restart: !!c.restart });
+            terminate = true;
+            break;
+          case 'comm_open':
+            // NOTE: no comm targets: close it, as ipykernel does for unknown targets.
+            this.publish(msg, 'comm_close', { comm_id: c.comm_id, data: {} });
+            break;
+          case 'comm_msg':
+          case 'comm_close':
+            break;
+          default:
+            log(`unsupported message type: ${msg.header.msg_type}`);
+        }
+      } catch (err) {
+        log(`error while handling ${msg.header.msg_type}:`, err);
+      } finally {
+        this.publishStatus('idle', msg);
+      }
+      if (terminate) {
+        handler.close();
+        this.close();
+        setTimeout(() => process.exit(0), 50).unref();
+      }
+    }
+
+    async execute(sock: unknown, msg: WireMessage): Promise<void> {
+      const code = String(msg.content.code ?? '');
+      const queryJson = queries ? queries.parseQueryCode(code) : null;
+      if (queries && queryJson !== null) {
+        this.publish(msg, 'display_data', { data: queries.queryBundle(queries.answerQuery(queryJson)), metadata: {}, transient: {} });
+        this.reply(sock, msg, 'execute_reply', { status: 'ok', execution_count: this.count, user_expressions: {}, payload: [] });
+        return;
+      }
+      const silent = !!msg.content.silent;
+      const storeHistory = msg.content.store_history ?? !silent;
+      const stopOnError = msg.content.stop_on_error ?? true;
+      const writeStream = (name: string, text: string) => this.publish(msg, 'stream', { name, text });
+      const writeDisplay: Writer & { clearOutput?: (wait: boolean) => void } = (data, update) =>
+        this.publish(msg, update ? 'update_display_data' : 'display_data', data as object);
+      writeDisplay.clearOutput = (wait) => this.publish(msg, 'clear_output', { wait });
+      // NOTE: cells run one at a time, in order; after a failure (with stop_on_error) the
+      // requests already received are aborted, later ones run (as ipykernel).
+      const seq = ++this.received;
+      let content: object;
+      try {
+        const result = await this.enqueue(async () => {
+          if (seq <= this.abortThrough) return ABORTED;
+          try {
+            return await this.runCell(msg, code, silent, storeHistory, writeStream, writeDisplay);
+          } catch (err) {
+            if (err instanceof CellError) {
+              if (stopOnError) this.abortThrough = this.received;
+              return err;
+            }
+            throw err;
+          }
+        });
+        if (result === ABORTED) content = { status: 'aborted', execution_count: null };
+        else if (result instanceof CellError) {
+          content = { status: 'error', execution_count: result.count, ename: result.ename, evalue: result.evalue, traceback: result.traceback };
+        } else content = { status: 'ok', execution_count: result, user_expressions: {}, payload: [] };
+      } catch (err) {
+        log('unexpected error:', err);
+        const e = err instanceof Error ? err : new Error(String(err));
+        content = { status: 'error', execution_count: this.count, ename: e.name, evalue: e.message, traceback: userStack(e) };
+      }
+      this.reply(sock, msg, 'execute_reply', content);
+    }
+
+    async runCell(msg: WireMessage, code: string, silent: boolean, storeHistory: boolean, writeStream: (n: string, t: string) => void, writeDisplay: Writer): Promise<number> {
+      // As tslab: output written later (timers, background promises) goes to the last cell that ran.
+      process.stdout.write = iopubWriter('stdout', writeStream);
+      process.stderr.write = iopubWriter('stderr', writeStream);
+      tslabJupyter.lastWriteDisplayData = writeDisplay;
+      const count = silent ? this.count : ++this.count;
+      if (!silent) this.publish(msg, 'execute_input', { code, execution_count: count });
+      const cell: Cell = { msg, count, silent, errors: [], resultText: null };
+      current = cell;
+      let ok: boolean;
+      try {
+        ok = await executor.execute(expandShorthandProperties(code, ts));
+      } finally {
+        if (current === cell) current = null;
+      }
+      if (storeHistory && !silent) this.history.push({ session: 1, line: count, input: code, output: cell.resultText });
+      if (!ok) {
+        const { ename, evalue, traceback } = errorContent(cell.errors);
+        this.publish(msg, 'error', { ename, evalue, traceback });
+        throw new CellError(count, ename, evalue, traceback);
+      }
+      return count;
+    }
+  }
+
+  const utf8 = new TextDecoder();
+  function iopubWriter(name: string, writeStream: (n: string, t: string) => void): typeof process.stdout.write {
+    return ((chunk: string | Uint8Array) => {
+      writeStream(name, typeof chunk === 'string' ? chunk : utf8.decode(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+  }
+
+  function interrupt(): void {
+    const mode = registry ? registry.requestInterrupt() : 'abort';
+    if (mode === 'graceful') {
+      process.stderr.write('KeyboardInterrupt: training stops after the current batch (interrupt again to abort the cell)\n');
+    } else {
+      executor.interrupt();
+    }
+  }
+
+  server = new NnlabServer(handler, configPath);
+  process.on('SIGINT', interrupt);
+  process.on('uncaughtException', (err) => console.error('UncaughtException:', err));
+  process.on('unhandledRejection', (reason) => console.error('UnhandledPromiseRejection:', reason));
+  server.init().catch((err) => {
+    log('failed to start:', err);
+    process.exit(1);
+  });
+}
+
+/** Command line: `nnlab-kernel.js --config-path <connection file>` (or the file alone). */
+export function main(argv: string[]): void {
+  const i = argv.indexOf('--config-path');
+  const configPath = i >= 0 ? argv[i + 1] : argv.find((a) => a.endsWith('.json'));
+  if (!configPath) {
+    process.stderr.write('usage: nnlab-kernel.js --config-path <connection file>\n');
+    process.exit(2);
+  }
+  startKernel(configPath);
+}
