@@ -12,7 +12,8 @@ node --test --test-concurrency=1 \
   --test-reporter=tap --test-reporter-destination=test-output/browser/report.tap \
   test/browser/lab.test.mjs
 status=$?
-pass=$(grep -c '^ *ok ' test-output/browser/report.tap || true)
-fail=$(grep -c '^ *not ok ' test-output/browser/report.tap || true)
+# Count the tests, not the suite around them (indented TAP lines).
+pass=$(grep -c '^    ok ' test-output/browser/report.tap || true)
+fail=$(grep -c '^    not ok ' test-output/browser/report.tap || true)
 echo "nnlab browser tests: $pass passed, $fail failed"
 exit $status

@@ -35,6 +35,8 @@ export * as data from './data';
 export * as preprocess from './data/preprocess';
 // Linear classifiers taught before neural networks: perceptrons and SVMs.
 export * from './linear';
+// Ready-made models (LeNet-5, recurrent classifiers and language models).
+export * as models from './models';
 export { fit, evaluate, accuracy, TrainingRun, runRegistry, type FitOptions, type EpochRecord, type BatchInfo, type RunStatus, type Trainable, type Batches } from './train';
 
 // Weights I/O: safetensors that PyTorch loads, ONNX that onnxruntime runs.

@@ -24,7 +24,8 @@ import { Module } from '../../src/nn/module';
 import { captureActivations } from '../../src/nn/inspect';
 import { MIME, type ActivationLayer, type ActivationsPayload, type ImagesPayload, type MediaBundle, type PngImage } from '../protocol';
 import type { ColormapName } from './colormap';
-import { fmtNum, fmtShape } from './format';
+import { ArgumentError, ShapeError } from '../../src/errors';
+import { fmtNum, fmtShape, rethrowWithContext } from './format';
 import { rememberInput } from './registry';
 import { valueStats } from './stats';
 import { drawBlock, drawGrid, finiteRange, makeTile, vectorTile, type Block, type Tile } from './tiles';
@@ -58,7 +59,7 @@ export interface RecordedActivation {
 export function activationTiles(t: Tensor, index: number, maxChannels: number): { tiles: Tile[]; channels: number } {
   if (t.ndim < 2) return { tiles: [], channels: 0 };
   if (index < 0 || index >= t.shape[0]) {
-    throw new RangeError(`featureMaps: sample index ${index} is out of range for an output of shape ${fmtShape(t.shape)}`);
+    throw new ArgumentError(`featureMaps: sample index ${index} is out of range for an output of shape ${fmtShape(t.shape)}`);
   }
   const values = t.values();
   const rest = t.shape.slice(1);
@@ -81,12 +82,11 @@ export function activationTiles(t: Tensor, index: number, maxChannels: number): 
 export function recordActivations(model: Module, input: Tensor, layers: FeatureMapOptions['layers'] = 'leaves'): RecordedActivation[] {
   const names = Array.isArray(layers) ? layers : null;
   if (names) for (const name of names) model.getSubmodule(name); // NOTE: unknown names throw, listing the children
-  let captured;
+  let captured: ReturnType<typeof captureActivations> = [];
   try {
     captured = captureActivations(model, input, { includeContainers: layers !== 'leaves' });
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`featureMaps: the forward pass of ${model.constructor.name} on input ${fmtShape(input.shape)} failed: ${msg}`);
+    rethrowWithContext(err, `featureMaps: the forward pass of ${model.constructor.name} on input ${fmtShape(input.shape)} failed: `);
   }
   const keep = (name: string) => (names ? names.includes(name) : layers === 'children' ? name !== '' && !name.includes('.') : true);
   const seen = new Set<string>();
@@ -106,7 +106,7 @@ export class ActivationMaps {
   /** The recorded output of layer `name` ('input' for the input). Unknown names throw. */
   get(name: string): Tensor {
     const found = this.maps.find((m) => m.name === name);
-    if (!found) throw new RangeError(`ActivationMaps.get: no layer '${name}'; recorded: ${this.maps.map((m) => m.name).join(', ')}`);
+    if (!found) throw new ArgumentError(`ActivationMaps.get: no layer '${name}'; recorded: ${this.maps.map((m) => m.name).join(', ')}`);
     return found.tensor;
   }
 
@@ -126,8 +126,8 @@ export class ActivationMaps {
 
 /** Every layer's activations for one sample as a labelled PNG grid (see the file comment). */
 export function featureMaps(model: Module, input: Tensor, opts: FeatureMapOptions = {}): ActivationMaps {
-  if (!(model instanceof Module)) throw new TypeError('featureMaps: expected a Module as the first argument');
-  if (!(input instanceof Tensor)) throw new TypeError('featureMaps: expected a Tensor input (a batch, batch axis first)');
+  if (!(model instanceof Module)) throw new ArgumentError('featureMaps: expected a Module as the first argument');
+  if (!(input instanceof Tensor)) throw new ArgumentError('featureMaps: expected a Tensor input (a batch, batch axis first)');
   const index = opts.index ?? 0;
   const maxChannels = opts.maxChannels ?? 16;
   const colormap = opts.colormap ?? 'viridis';
@@ -199,13 +199,13 @@ export function filterImages(weightOrLayer: Tensor | Module, opts: FilterOptions
   let name = opts.name;
   if (weightOrLayer instanceof Module) {
     const found = weightOrLayer.namedParameters(false).find(([k]) => k === 'weight');
-    if (!found) throw new TypeError(`filterImages: ${weightOrLayer.displayName} has no 'weight' parameter`);
+    if (!found) throw new ArgumentError(`filterImages: ${weightOrLayer.displayName} has no 'weight' parameter`);
     w = found[1];
     name ??= `${weightOrLayer.qualifiedName ? `${weightOrLayer.qualifiedName} ` : ''}${weightOrLayer.constructor.name}.weight`;
   } else if (weightOrLayer instanceof Tensor) {
     w = weightOrLayer;
   } else {
-    throw new TypeError('filterImages: expected a weight Tensor or a layer with a weight');
+    throw new ArgumentError('filterImages: expected a weight Tensor or a layer with a weight');
   }
   name ??= 'weight';
   const colormap = opts.colormap ?? 'coolwarm';
@@ -250,7 +250,7 @@ export function filterImages(weightOrLayer: Tensor | Module, opts: FilterOptions
       rows = cols = 1;
     }
   } else {
-    throw new TypeError(`filterImages: expected a weight with 2, 3 or 4 axes, got shape ${fmtShape(shape)}`);
+    throw new ShapeError(`filterImages: expected a weight with 2, 3 or 4 axes, got shape ${fmtShape(shape)}`);
   }
   const title = `${name} ${fmtShape(shape)}`;
   const note = shape.length === 4 && shape[1] > 1 ? 'rows: output filters, columns: input channels; blue < 0 < red' : 'one tile per output unit; blue < 0 < red';

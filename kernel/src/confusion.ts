@@ -15,6 +15,7 @@
  */
 import { Tensor } from '../../src/tensor';
 import { noGrad } from '../../src/autograd';
+import { ArgumentError, ShapeError } from '../../src/errors';
 import { MIME, type ConfusionPayload, type MediaBundle } from '../protocol';
 import { colormapHex } from './colormap';
 import { escapeHtml, fmtCount, textTable } from './format';
@@ -30,7 +31,7 @@ export interface ConfusionOptions {
 function labelsOf(t: Tensor, what: string): ArrayLike<number> {
   if (t.ndim === 2) return t.argmax(1).values();
   if (t.ndim === 1) return t.values();
-  throw new RangeError(`confusionMatrix: ${what} must be class indices [N] or scores [N, C], got shape [${t.shape.join(', ')}]`);
+  throw new ShapeError(`confusionMatrix: ${what} must be class indices [N] or scores [N, C], got shape [${t.shape.join(', ')}]`);
 }
 
 export class ConfusionMatrix {
@@ -75,19 +76,19 @@ export function confusionMatrix(predictions: Tensor, targets: Tensor, opts: Conf
   const pred = noGrad(() => labelsOf(predictions, 'predictions'));
   const y = labelsOf(targets, 'targets');
   if (pred.length !== y.length) {
-    throw new RangeError(`confusionMatrix: ${pred.length} predictions (shape [${predictions.shape.join(', ')}]) but ${y.length} targets (shape [${targets.shape.join(', ')}])`);
+    throw new ShapeError(`confusionMatrix: ${pred.length} predictions (shape [${predictions.shape.join(', ')}]) but ${y.length} targets (shape [${targets.shape.join(', ')}])`);
   }
   let maxLabel = -1;
   for (let i = 0; i < y.length; i++) maxLabel = Math.max(maxLabel, y[i], pred[i]);
   const c = opts.numClasses ?? opts.classNames?.length ?? (predictions.ndim === 2 ? Math.max(predictions.shape[1], maxLabel + 1) : maxLabel + 1);
-  if (maxLabel >= c) throw new RangeError(`confusionMatrix: label ${maxLabel} is out of range for ${c} classes`);
+  if (maxLabel >= c) throw new ArgumentError(`confusionMatrix: label ${maxLabel} is out of range for ${c} classes`);
   const names = opts.classNames ? [...opts.classNames] : Array.from({ length: c }, (_, i) => String(i));
-  if (names.length !== c) throw new RangeError(`confusionMatrix: ${names.length} class names for ${c} classes`);
+  if (names.length !== c) throw new ArgumentError(`confusionMatrix: ${names.length} class names for ${c} classes`);
   const matrix = Array.from({ length: c }, () => new Array<number>(c).fill(0));
   for (let i = 0; i < y.length; i++) {
     const t = y[i], p = pred[i];
-    if (!Number.isInteger(t) || t < 0) throw new RangeError(`confusionMatrix: target ${t} at index ${i} is not a class index`);
-    if (!Number.isInteger(p) || p < 0) throw new RangeError(`confusionMatrix: prediction ${p} at index ${i} is not a class index`);
+    if (!Number.isInteger(t) || t < 0) throw new ArgumentError(`confusionMatrix: target ${t} at index ${i} is not a class index`);
+    if (!Number.isInteger(p) || p < 0) throw new ArgumentError(`confusionMatrix: prediction ${p} at index ${i} is not a class index`);
     matrix[t][p]++;
   }
   let correct = 0;

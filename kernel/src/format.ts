@@ -6,6 +6,19 @@
  */
 import type { PngImage, Stats } from '../protocol';
 
+/**
+ * Rethrows `err` with `context` in front of its message, keeping its class
+ * (ShapeError stays ShapeError) and stack.
+ */
+export function rethrowWithContext(err: unknown, context: string): never {
+  if (err instanceof Error) {
+    err.message = `${context}${err.message}`;
+    if (err.stack) err.stack = err.stack.replace(/^([^:\n]*: )?/, (m) => `${m}${context}`);
+    throw err;
+  }
+  throw new Error(`${context}${String(err)}`);
+}
+
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -37,7 +37,6 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { format, inspect } from 'node:util';
 import type { MediaBundle } from '../protocol';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 interface TslabExecutor {
   execute(src: string): Promise<boolean>;

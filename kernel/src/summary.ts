@@ -22,7 +22,8 @@ import { Tensor, randn } from '../../src/tensor';
 import { noGrad } from '../../src/autograd';
 import { Module } from '../../src/nn/module';
 import { MIME, type LayerNode, type MediaBundle, type ModelPayload, type ParameterInfo, type SummaryRow, type SummaryTotals } from '../protocol';
-import { escapeHtml, fmtCount, fmtMB, fmtNum, fmtShape, htmlTable, textTable } from './format';
+import { ArgumentError } from '../../src/errors';
+import { escapeHtml, fmtCount, fmtMB, fmtNum, fmtShape, htmlTable, rethrowWithContext, textTable } from './format';
 import { rememberInput } from './registry';
 import { histogram, valueStats } from './stats';
 
@@ -115,7 +116,7 @@ function sampleTensors(input: SampleInput): Tensor[] {
   if (Array.isArray(input) && input.every((x) => x instanceof Tensor)) return input as Tensor[];
   const shape = input as readonly number[];
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TypeError(`summary: input must be a Tensor, an array of Tensors or a shape, got ${String(input)}`);
+    throw new ArgumentError(`summary: input must be a Tensor, an array of Tensors or a shape, got ${String(input)}`);
   }
   return [randn([...shape])];
 }
@@ -144,8 +145,7 @@ export function traceModel(model: Module, inputs: Tensor[]): Map<Module, CallRec
     model.eval();
     noGrad(() => model.forward(...inputs));
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`summary: the forward pass of ${model.constructor.name} on input ${inputs.map((t) => fmtShape(t.shape)).join(', ')} failed: ${msg}`);
+    rethrowWithContext(err, `summary: the forward pass of ${model.constructor.name} on input ${inputs.map((t) => fmtShape(t.shape)).join(', ')} failed: `);
   } finally {
     for (const h of handles) h.remove();
     modules.forEach((m, i) => (m.training = modes[i]));
@@ -155,7 +155,7 @@ export function traceModel(model: Module, inputs: Tensor[]): Map<Module, CallRec
 
 /** The summary's data (application/vnd.nnlab.model+json). */
 export function summaryPayload(model: Module, input?: SampleInput | null, opts: SummaryOptions = {}): ModelPayload {
-  if (!(model instanceof Module)) throw new TypeError(`summary: expected a Module, got ${Object.prototype.toString.call(model)}`);
+  if (!(model instanceof Module)) throw new ArgumentError(`summary: expected a Module, got ${Object.prototype.toString.call(model)}`);
   const inputs = input === undefined || input === null ? null : sampleTensors(input);
   const records = inputs ? traceModel(model, inputs) : null;
   if (inputs) rememberInput(model, inputs[0]);
@@ -270,7 +270,9 @@ export function summaryHtml(payload: ModelPayload, depth = Infinity): string {
   const t = payload.totals;
   const foot = [
     `Total params <b>${fmtCount(t.params)}</b> (trainable ${fmtCount(t.trainableParams)}, non-trainable ${fmtCount(t.nonTrainableParams)})`,
-    t.multAdds !== null ? `Mult-adds ${fmtNum(t.multAdds / 1e6)} M` : 'Mult-adds and output shapes: pass a sample input, summary(model, input)',
+    t.multAdds === null
+      ? 'Mult-adds and output shapes: pass a sample input, summary(model, input)'
+      : `Mult-adds ${t.multAdds >= 1e6 ? `${fmtNum(t.multAdds / 1e6)} M` : fmtCount(t.multAdds)}`,
     `Memory (MB): input ${fmtMB(t.inputBytes)} · forward/backward ${fmtMB(t.forwardBackwardBytes)} · params ${fmtMB(t.paramBytes)} · total ${fmtMB(t.totalBytes)}`,
   ];
   return `<div class="nnlab-model" style="font-size:12px"><div>${title}</div>${htmlTable(['Layer (type)', 'Output Shape', 'Param #', 'Mult-Adds', 'Trainable'], cells, ['l', 'l', 'r', 'r', 'l'])}<div style="font-family:monospace">${foot.join('<br>')}</div></div>`;

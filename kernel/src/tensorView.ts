@@ -145,8 +145,7 @@ export function tensorBundle(t: Tensor, opts: TensorViewOptions = {}): MediaBund
     `<div style="color:#555">${escapeHtml(statsLine(stats))}${stats.count > 0 ? ` · size ${stats.count}` : ''}</div>`,
   ];
   const table = valueTable(t);
-  if (table) html.push(table);
-  else html.push(`<pre style="margin:4px 0">${escapeHtml(printed)}</pre>`);
+  const values = table ?? `<pre style="margin:4px 0;max-height:280px;max-width:760px;overflow:auto">${escapeHtml(printed)}</pre>`;
   const pictures: string[] = [];
   if (heatmap) {
     const caption = heatmap.tiles > 1 ? `${heatmap.tiles} tiles, shared scale` : 'heatmap';
@@ -155,7 +154,7 @@ export function tensorBundle(t: Tensor, opts: TensorViewOptions = {}): MediaBund
   if (payload.histogram && t.size >= 16) {
     pictures.push(`<figure style="margin:4px 8px 0 0">${svgImg(histogramSvg(payload.histogram.edges, payload.histogram.counts), 'histogram')}<figcaption style="color:#777">histogram</figcaption></figure>`);
   }
-  if (pictures.length) html.push(`<div style="display:flex;flex-wrap:wrap;align-items:flex-start">${pictures.join('')}</div>`);
+  html.push(`<div style="display:flex;flex-wrap:wrap;align-items:flex-start;gap:12px"><div>${values}</div>${pictures.join('')}</div>`);
   html.push('</div>');
   return {
     'text/plain': `${printed}\n${statsLine(stats)}`,

@@ -27,3 +27,4 @@ export {
 } from './finetune';
 // Recurrent networks: the textbook U/V/W RNN, RNN/LSTM/GRU layers and cells, Embedding, gradient norms over time.
 export * from './recurrent';
+export { RecursiveNet, booleanExpressions, BOOLEAN_TOKENS, type Tree, type RecursiveNetOptions, type BooleanExpressions } from './recursive';

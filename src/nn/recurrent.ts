@@ -51,7 +51,7 @@ function checkActivation(layer: string, name: string, v: string): void {
  * product instead would give every step a gradient the size of the whole
  * sequence, O(T²) in all.
  */
-export function projectSteps(steps: readonly Tensor[], weight: Tensor): Tensor[] {
+function projectSteps(steps: readonly Tensor[], weight: Tensor): Tensor[] {
   const T = steps.length;
   const [B, I] = steps[0].shape;
   const G = weight.shape[0];
@@ -63,7 +63,7 @@ export function projectSteps(steps: readonly Tensor[], weight: Tensor): Tensor[]
   return steps.map((x, t) => record(new Tensor(all.data, [B, G], [G, 1], t * B * G), 'matmul', [x, wT]));
 }
 
-/** One column block [start, start + size) of a [B, G·H] gate matrix. */
+/** Gate block `index` (columns [index·size, (index + 1)·size)) of a [B, G·H] gate matrix. */
 function block(gates: Tensor, index: number, size: number): Tensor {
   return gates.narrow(1, index * size, size);
 }

@@ -37,70 +37,89 @@ export interface RecursiveNetOptions {
   dtype?: DType;
 }
 
-/** The trees of a batch flattened into levels: nodes of equal height are composed together. */
+/** Where a node's vector is: a leaf's token, or (height, position) among the inner nodes of that height. */
+type NodeRef = { token: number } | { height: number; index: number };
+
+/**
+ * The rows that one step of the bottom-up pass gathers: the vectors of
+ * `tokens` (embedded) followed by the inner levels `levels`, concatenated;
+ * `rows[k]` picks the k-th vector from that stack.
+ */
+interface Gather {
+  tokens: number[];
+  levels: number[];
+  rows: number[];
+}
+
+/** The trees of a batch as levels: all inner nodes of height 1, then of height 2, ... */
 interface Schedule {
-  leafTokens: number[];
-  /** For each height h ≥ 1: the table rows of the left and right children of its nodes. */
-  levels: { left: number[]; right: number[] }[];
-  /** The table row of each tree's root. */
-  roots: number[];
+  /** For each height h ≥ 1, where the left and right children of its nodes are. */
+  levels: { left: Gather; right: Gather }[];
+  /** Where the root of each tree is. */
+  roots: Gather;
+}
+
+/** The gather that finds `refs`, touching only the levels they use. */
+function planGather(refs: readonly NodeRef[], levelSizes: readonly number[]): Gather {
+  const tokens: number[] = [];
+  const levels = [...new Set(refs.flatMap((r) => ('height' in r ? [r.height] : [])))].sort((a, b) => a - b);
+  let leafCount = 0;
+  for (const r of refs) if ('token' in r) leafCount++;
+  const start = new Map<number, number>();
+  let offset = leafCount;
+  for (const h of levels) {
+    start.set(h, offset);
+    offset += levelSizes[h];
+  }
+  const rows = refs.map((r) => {
+    if ('token' in r) return tokens.push(r.token) - 1;
+    return start.get(r.height)! + r.index;
+  });
+  return { tokens, levels, rows };
 }
 
 /**
- * Numbers every node by height without recursion: the table holds all
- * leaves first, then all nodes of height 1, then height 2, ..., so a node's
- * children are always in the table before it.
+ * Numbers every inner node by height, without recursion: a leaf has height
+ * 0 and a node one more than its higher child, so composing level by level
+ * always finds the children already computed.
  */
 function schedule(trees: readonly Tree[], vocabSize: number, owner: string): Schedule {
-  interface Inner { left: Ref; right: Ref; height: number; index: number }
-  type Ref = { leaf: number } | { inner: Inner };
-  const leafTokens: number[] = [];
+  interface Inner { left: NodeRef; right: NodeRef }
   const byHeight: Inner[][] = [];
-  const rootRefs: Ref[] = [];
+  const rootRefs: NodeRef[] = [];
   for (const [n, tree] of trees.entries()) {
     // Post-order with an explicit stack: [subtree, children done?].
     const stack: [Tree, boolean][] = [[tree, false]];
-    const done: Ref[] = [];
+    const done: NodeRef[] = [];
     while (stack.length > 0) {
       const [t, expanded] = stack.pop()!;
       if (typeof t === 'number') {
         if (!Number.isInteger(t) || t < 0 || t >= vocabSize) {
           throw new ArgumentError(`${owner}: tree ${n} has leaf token ${t}, outside [0, ${vocabSize})`);
         }
-        leafTokens.push(t);
-        done.push({ leaf: leafTokens.length - 1 });
+        done.push({ token: t });
       } else if (!Array.isArray(t) || t.length !== 2) {
         throw new ArgumentError(`${owner}: tree ${n} has a node that is neither a token nor a pair: ${JSON.stringify(t)}`);
       } else if (!expanded) {
         stack.push([t, true], [t[1], false], [t[0], false]);
       } else {
         const right = done.pop()!, left = done.pop()!;
-        const height = 1 + Math.max(heightOf(left), heightOf(right));
-        const node: Inner = { left, right, height, index: 0 };
-        (byHeight[height] ??= []).push(node);
-        done.push({ inner: node });
+        const height = 1 + Math.max('height' in left ? left.height : 0, 'height' in right ? right.height : 0);
+        const level = (byHeight[height] ??= []);
+        level.push({ left, right });
+        done.push({ height, index: level.length - 1 });
       }
     }
     rootRefs.push(done[0]);
   }
-  function heightOf(r: Ref): number {
-    return 'leaf' in r ? 0 : r.inner.height;
-  }
-  // Table rows: leaves, then each height's nodes in order.
-  let offset = leafTokens.length;
-  const levelStart: number[] = [];
-  for (let h = 1; h < byHeight.length; h++) {
-    levelStart[h] = offset;
-    (byHeight[h] ?? []).forEach((node, i) => (node.index = offset + i));
-    offset += (byHeight[h] ?? []).length;
-  }
-  const row = (r: Ref) => ('leaf' in r ? r.leaf : r.inner.index);
+  const sizes = byHeight.map((level) => level?.length ?? 0);
+  const gather = (refs: NodeRef[]) => planGather(refs, sizes);
   const levels = [];
   for (let h = 1; h < byHeight.length; h++) {
     const nodes = byHeight[h] ?? [];
-    levels.push({ left: nodes.map((x) => row(x.left)), right: nodes.map((x) => row(x.right)) });
+    levels.push({ left: gather(nodes.map((x) => x.left)), right: gather(nodes.map((x) => x.right)) });
   }
-  return { leafTokens, levels, roots: rootRefs.map(row) };
+  return { levels, roots: gather(rootRefs) };
 }
 
 /**
@@ -109,8 +128,9 @@ function schedule(trees: readonly Tree[], vocabSize: number, owner: string): Sch
  * `compose` layer (W [dim, 2·dim]); the root's vector is classified.
  *
  * A batch of trees is composed level by level (all nodes of height 1, then
- * height 2, ...), one matmul per level, so the cost grows with the depth of
- * the deepest tree rather than with the number of nodes.
+ * height 2, ...), one matmul per level, each level gathering its children
+ * from the levels it uses only, so a batch costs O(nodes) however the trees
+ * are shaped.
  *
  * @example
  *   const { trees, labels } = booleanExpressions(1000, { maxDepth: 3, generator: new Generator(0) });
@@ -144,12 +164,16 @@ export class RecursiveNet extends Module {
   encode(trees: readonly Tree[]): Tensor {
     if (!Array.isArray(trees) || trees.length === 0) throw new ArgumentError(`${this.displayName}: expected a non-empty array of trees`);
     const plan = schedule(trees, this.vocabSize, this.displayName);
-    let table = this.embedding.forward(new Tensor(Int32Array.from(plan.leafTokens), [plan.leafTokens.length]));
-    for (const { left, right } of plan.levels) {
-      const children = concat([table.indexSelect(0, left), table.indexSelect(0, right)], 1);
-      table = concat([table, this.compose.forward(children).tanh()], 0);
-    }
-    return table.indexSelect(0, plan.roots);
+    const computed: Tensor[] = []; // computed[h]: the vectors of the inner nodes of height h
+    const collect = ({ tokens, levels, rows }: Gather): Tensor => {
+      const parts = levels.map((h) => computed[h]);
+      if (tokens.length > 0) parts.unshift(this.embedding.forward(new Tensor(Int32Array.from(tokens), [tokens.length])));
+      return (parts.length === 1 ? parts[0] : concat(parts, 0)).indexSelect(0, rows);
+    };
+    plan.levels.forEach(({ left, right }, k) => {
+      computed[k + 1] = this.compose.forward(concat([collect(left), collect(right)], 1)).tanh();
+    });
+    return collect(plan.roots);
   }
 
   /** Class logits for every tree, [N, classes]. */

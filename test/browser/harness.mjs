@@ -48,7 +48,7 @@ export async function startServer(rootDir) {
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
   };
   const args = [
-    '-c', 'import nnlab_lab; nnlab_lab.main()',
+    '-Xfrozen_modules=off', '-c', 'import nnlab_lab; nnlab_lab.main()',
     `--port=${port}`, '--port-retries=0', '--no-browser', '--expose-app',
     `--ServerApp.root_dir=${rootDir}`, `--ServerApp.token=${token}`,
   ];

@@ -38,6 +38,14 @@ async function app(fn, arg) {
 async function openPanel(id) {
   await app(id => window.jupyterapp.shell.activateById(id), id);
   await page.locator(`#${id}`).waitFor({ state: 'visible' });
+  // Widen the right sidebar (drag its split handle) so the panel and its screenshot are readable.
+  const box = await page.locator('#jp-right-stack').boundingBox();
+  if (box.width < 600) {
+    await page.mouse.move(box.x - 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x - (620 - box.width), box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+  }
 }
 
 before(async () => {
@@ -94,7 +102,7 @@ describe('nnlab JupyterLab', () => {
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
     const hover = plot.locator('.hoverlayer .hovertext');
     await hover.first().waitFor({ timeout: 5000 });
-    assert.match(await hover.first().textContent(), /\[0, 2, :, :\] row \d, col \d: -?\d/);
+    assert.match(await hover.first().textContent(), /\[0, 2, :, :\] row \d, col \d: [-−]?\d/);
     await shot('renderer-tensor', out);
   });
 
@@ -219,11 +227,20 @@ describe('nnlab JupyterLab', () => {
     await filters.waitFor();
     assert.equal(await filters.getAttribute('data-tiles'), '6x1', 'one tile per (output, input) channel');
     const act = panel.locator('.nnlab-act-section .nnlab-act-card');
-    await act.first().waitFor({ timeout: 20000 });
+    const settled = panel.locator('.nnlab-act-section .nnlab-act-card, .nnlab-act-section .nnlab-error');
+    await settled.first().waitFor({ timeout: 20000 });
     assert.equal(await act.first().getAttribute('data-layer'), 'features.0');
-    await panel.locator('input.nnlab-sample').fill('3');
-    await panel.locator('input.nnlab-sample').dispatchEvent('change');
-    await act.first().waitFor();
+    const sample0 = await act.first().locator('img').getAttribute('src');
+    // Another sample of the last input (8 images): other maps.
+    const sample = panel.locator('input.nnlab-sample');
+    assert.equal(await sample.getAttribute('max'), '7', 'samples 0–7 of the last input [8, 1, 28, 28]');
+    await sample.fill('3');
+    await sample.dispatchEvent('change');
+    await page.waitForFunction(() => !document.querySelector('#nnlab-layer-inspector .nnlab-act-holder')?.textContent.includes('computing'));
+    await settled.first().waitFor();
+    const error = panel.locator('.nnlab-act-section .nnlab-error');
+    assert.equal(await error.count(), 0, `activations of sample 3: ${await error.allTextContents()}`);
+    assert.notEqual(await act.first().locator('img').getAttribute('src'), sample0, 'sample 3 has other activation maps than sample 0');
     await shot('panel-inspector');
   });
 
@@ -259,7 +276,7 @@ describe('nnlab JupyterLab', () => {
       const cells = nb.content.model.sharedModel;
       cells.insertCell(cells.cells.length, { cell_type: 'code', source: code });
       nb.content.activeCellIndex = cells.cells.length - 1;
-      return window.jupyterapp.commands.execute('notebook:run-cell');
+      void window.jupyterapp.commands.execute('notebook:run-cell'); // resolves when the cell is done: not awaited
     }, SLOW_TRAINING_CELL);
     await page.waitForSelector('#nnlab-training-runs[data-state="busy"]', { timeout: 20000 });
     await page.waitForSelector('#nnlab-training-runs tr[data-status="running"]', { timeout: 30000 });
@@ -273,7 +290,8 @@ describe('nnlab JupyterLab', () => {
     assert.ok(models.includes('slow'), 'refreshed after the cell: the new model is listed');
     await openPanel('nnlab-training-runs');
     await page.waitForSelector('#nnlab-training-runs tr[data-run="run-3"][data-status="completed"]', { timeout: 30000 });
-    assert.equal(await panel.locator('.nnlab-runs-chart .legend .traces').count(), 3);
+    await panel.locator('select.nnlab-metric').selectOption('trainLoss'); // the slow run has no validation curve
+    await page.waitForFunction(() => document.querySelectorAll('#nnlab-training-runs .nnlab-runs-chart .legend .traces').length === 3);
   });
 
   test('Export weights saves the selected model next to the notebook', async () => {
@@ -308,11 +326,28 @@ describe('nnlab JupyterLab', () => {
   test('Training Runs survive a kernel restart (loaded from the saved record)', async () => {
     await app(() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart());
     await page.waitForFunction(() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle', null, { timeout: 60000 });
+    // A run saved as JSON.stringify(run) of a TrainingRun (src/train.ts) loads too.
+    const legacy = {
+      id: 'run-9', name: 'from toJSON', status: 'completed', hyperparameters: { lr: 0.5 }, totalEpochs: 2,
+      epochs: [
+        { epoch: 1, trainLoss: 1.2, trainAccuracy: 0.5, valLoss: 1.1, valAccuracy: 0.55, lr: 0.5, samplesPerSec: 100, seconds: 1 },
+        { epoch: 2, trainLoss: 0.9, trainAccuracy: 0.6, valLoss: 1.3, valAccuracy: 0.52, lr: 0.5, samplesPerSec: 100, seconds: 1 },
+      ],
+      stepLosses: [1.3, 1.2, 1.0, 0.9], error: null, startedAt: '2025-01-01T00:00:00.000Z', endedAt: '2025-01-01T00:00:02.000Z',
+    };
+    const put = await fetch(`${server.base}/api/contents/legacy.run.json`, {
+      method: 'PUT',
+      headers: { Authorization: `token ${server.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'file', format: 'text', content: JSON.stringify(legacy) }),
+    });
+    assert.ok(put.ok, `PUT legacy.run.json: ${put.status}`);
     await openPanel('nnlab-training-runs');
     await page.locator('#nnlab-training-runs button', { hasText: 'Refresh' }).click();
     await page.waitForSelector('#nnlab-training-runs[data-state="ready"]', { timeout: 30000 });
-    const saved = await page.locator('#nnlab-training-runs tr[data-source="file"]').count();
-    assert.equal(saved, 3, 'the three finished runs come back from renderers.runs.json');
+    await page.waitForFunction(() => document.querySelectorAll('#nnlab-training-runs tr[data-source="file"]').length === 4);
+    const runs = await page.locator('#nnlab-training-runs tr[data-source="file"]').evaluateAll(trs => trs.map(tr => tr.dataset.run).sort());
+    assert.deepEqual(runs, ['run-1', 'run-2', 'run-3', 'run-9'], 'three runs from renderers.runs.json, one from legacy.run.json');
+    assert.equal(await page.locator('#nnlab-training-runs tr[data-run="run-9"] .nnlab-best-epoch').textContent(), '1 (valAccuracy 0.55)');
     await page.locator('#nnlab-training-runs .nnlab-runs-chart[data-plotted="true"]').waitFor();
     await shot('panel-training-runs-after-restart');
   });

@@ -58,4 +58,4 @@ const run2 = await liveFit(mlp2, { trainLoader: loader, valLoader: loader, optim
 /** A cell that keeps the kernel busy for a while, training (for the "kernel busy" and live-update checks). */
 export const SLOW_TRAINING_CELL = `const slowLoader = new nn.data.DataLoader(new nn.data.TensorDataset(nn.randn([4096, 64]), nn.randint(0, 3, [4096])), { batchSize: 16 });
 const slow = new nn.Sequential(new nn.Linear(64, 256), new nn.ReLU(), new nn.Linear(256, 3));
-const run3 = await liveFit(slow, { trainLoader: slowLoader, optimizer: new nn.optim.SGD(slow.parameters(), { lr: 0.01 }), epochs: 3, name: 'slow run' });`;
+const run3 = await liveFit(slow, { trainLoader: slowLoader, optimizer: new nn.optim.SGD(slow.parameters(), { lr: 0.01 }), epochs: 6, name: 'slow run' });`;

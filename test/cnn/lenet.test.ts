@@ -34,6 +34,7 @@ describe('LeNet-5', () => {
     const rgb = lenet5({ inChannels: 3, numClasses: 5 });
     expect(rgb.forward(nn.zeros([1, 3, 28, 28])).shape).toEqual([1, 5]);
     expect(() => lenet5({ numClasses: 0 })).toThrow('LeNet5: numClasses must be a positive integer, got 0');
+    expect(() => rgb.forward(nn.zeros([64, 1, 28, 28]))).toThrow('Conv2d(features.0): expected input with 3 channels, got shape [64, 1, 28, 28]');
     expect(() => model.forward(nn.zeros([1, 1, 20, 20]))).toThrow('Linear(classifier.1): expected input with 400 features (last axis), got shape [1, 144]');
   });
 

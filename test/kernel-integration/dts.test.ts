@@ -4,10 +4,10 @@
  * (node10) from a folder inside the project, and without skipLibCheck, so
  * any .d.ts syntax or type TypeScript 5.0 does not accept is reported.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, ensureKernel, newProjectFolder } from './helpers';
+import { ROOT, ensureKernel, newProjectFolder, removeProjectFolders } from './helpers';
 
 const CELL = `import * as nn from 'nnlab';
 import { display, summary, featureMaps, filterImages, confusionMatrix, linePlot, liveFit, displayStats, query, MIME, type RunPayload, type MediaBundle } from 'nnlab/kernel';
@@ -36,6 +36,8 @@ export { train, mime, payload, bundle };
 let diagnostics: string[] = [];
 let files: string[] = [];
 let tsVersion = '';
+
+afterAll(removeProjectFolders);
 
 beforeAll(() => {
   ensureKernel();

@@ -55,10 +55,19 @@ export function ensureKernel(): void {
   if (!existsSync(built)) throw new Error(`the build did not produce ${built}`);
 }
 
+const created: string[] = [];
+
 /** A fresh folder inside the project (like one a user creates), under test-output/. */
 export function newProjectFolder(prefix: string): string {
   mkdirSync(join(ROOT, 'test-output'), { recursive: true });
-  return mkdtempSync(join(ROOT, 'test-output', `${prefix}-`));
+  const dir = mkdtempSync(join(ROOT, 'test-output', `${prefix}-`));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes the folders newProjectFolder made (call in afterAll). */
+export function removeProjectFolders(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export interface KernelMessage {

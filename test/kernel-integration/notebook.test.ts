@@ -3,14 +3,16 @@
  * kernelspec, imports of 'nnlab' and 'nnlab/kernel' from notebooks/ and from
  * a new folder, rich last expressions and display() bundles, errors.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIME } from '../../kernel/protocol';
-import { ensureKernel, joined, newProjectFolder, runNotebook, ROOT, HERE, type Notebook, type NotebookOutput } from './helpers';
+import { ensureKernel, joined, newProjectFolder, removeProjectFolders, runNotebook, ROOT, HERE, type Notebook, type NotebookOutput } from './helpers';
 
 let fromNewFolder: Notebook;
 let fromNotebooks: Notebook;
+
+afterAll(removeProjectFolders);
 
 beforeAll(() => {
   ensureKernel();

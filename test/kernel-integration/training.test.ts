@@ -2,9 +2,9 @@
  * Live training displays, queries during training and interrupts, on the
  * real nnlab kernel, message by message (kernel_session.py).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIME, QUERY_MAGIC, type QueryPayload, type ListResult, type RunPayload } from '../../kernel/protocol';
-import { ensureKernel, newProjectFolder, runCells, type CellResult } from './helpers';
+import { ensureKernel, newProjectFolder, removeProjectFolders, runCells, type CellResult } from './helpers';
 
 const SETUP = `import * as nn from 'nnlab';
 import { liveFit, displayStats } from 'nnlab/kernel';
@@ -17,6 +17,8 @@ const model = new nn.Sequential(new nn.Linear(64, 256), new nn.ReLU(), new nn.Li
 const optimizer = new nn.optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });`;
 
 let cells: CellResult[];
+
+afterAll(removeProjectFolders);
 
 beforeAll(() => {
   ensureKernel();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tensor, Linear } from '../../src';
+import { tensor, Linear, ShapeError, ArgumentError } from '../../src';
 import { MIME } from '../../kernel/protocol';
 import { confusionMatrix, confusionMatrixOf } from '../../kernel/src/confusion';
 
@@ -34,6 +34,8 @@ describe('confusionMatrix', () => {
     expect(() => confusionMatrix(tensor([0, 3]), tensor([0, 1]), { numClasses: 2 })).toThrow(/label 3 is out of range for 2 classes/);
     expect(() => confusionMatrix(tensor([0, 1]), tensor([0, 1]), { classNames: ['a'] })).toThrow(/label 1 is out of range for 1 classes/);
     expect(() => confusionMatrix(tensor([[[0]]]), tensor([0]))).toThrow(/predictions must be class indices \[N\] or scores \[N, C\]/);
+    expect(() => confusionMatrix(tensor([0, 1]), tensor([0]))).toThrow(ShapeError);
+    expect(() => confusionMatrix(tensor([0, -1]), tensor([0, 1]))).toThrow(ArgumentError);
   });
 });
 

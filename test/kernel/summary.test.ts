@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Module, Sequential, Linear, ReLU, Conv2d, MaxPool2d, Flatten, LSTM, Embedding, Tensor, randn, randint } from '../../src';
+import { ShapeError, ArgumentError, Module, Sequential, Linear, ReLU, Conv2d, MaxPool2d, Flatten, LSTM, Embedding, Tensor, randn, randint } from '../../src';
 import { MIME, type ModelPayload } from '../../kernel/protocol';
 import { summary, summaryPayload, layerTree, callMultAdds } from '../../kernel/src/summary';
 
@@ -72,6 +72,8 @@ describe('summaryPayload', () => {
   it('names the model and the input when the forward pass fails', () => {
     expect(() => summaryPayload(mlp(), [2, 100])).toThrow(/summary: the forward pass of Sequential on input \[2, 100\] failed: .*Linear/);
     expect(() => summaryPayload({} as Module)).toThrow(/expected a Module/);
+    expect(() => summaryPayload(mlp(), [2, 100])).toThrow(ShapeError); // the layer's own error class is kept
+    expect(() => summaryPayload(mlp(), [2.5] as number[])).toThrow(ArgumentError);
   });
 });
 

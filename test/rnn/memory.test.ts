@@ -1,8 +1,9 @@
 /**
  * Vanishing gradients made visible on a long-dependency task: "remember the
  * first symbol". Each sequence has T = 50 steps; step 1 is one of K = 4
- * symbols (one-hot), steps 2..50 are zeros, and the class to predict at the
- * last step is the first symbol (chance: 25%).
+ * symbols, steps 2..50 are random distractors (one of D = 4 other symbols),
+ * all one-hot over K + D inputs, and the class to predict at the last step
+ * is the first symbol (chance: 25%).
  *
  * A vanilla RNN's ‖∂L/∂h_t‖ shrinks geometrically towards the early steps, so
  * the one step that matters receives almost no gradient and it stays at
@@ -16,15 +17,16 @@
 import { describe, it, expect } from 'vitest';
 import { RNN, LSTM, Linear, Module, Tensor, Generator, F, optim, noGrad, accuracy, hiddenGradNorms, chronoInit_ } from '../../src';
 
-const T = 50, K = 4, H = 16, BATCH = 32, STEPS = 200;
+const T = 50, K = 4, D = 4, H = 16, BATCH = 32, STEPS = 200;
 
 function firstSymbolBatch(g: Generator, n: number): [Tensor, Tensor] {
-  const x = new Float32Array(n * T * K), y = new Int32Array(n);
+  const x = new Float32Array(n * T * (K + D)), y = new Int32Array(n);
   for (let b = 0; b < n; b++) {
     y[b] = g.int(K);
-    x[b * T * K + y[b]] = 1;
+    x[b * T * (K + D) + y[b]] = 1;
+    for (let t = 1; t < T; t++) x[(b * T + t) * (K + D) + K + g.int(D)] = 1;
   }
-  return [new Tensor(x, [n, T, K]), new Tensor(y, [n])];
+  return [new Tensor(x, [n, T, K + D]), new Tensor(y, [n])];
 }
 
 class Reader extends Module {
@@ -32,7 +34,7 @@ class Reader extends Module {
   fc: Linear;
   constructor(kind: 'rnn' | 'lstm', g: Generator) {
     super();
-    this.rnn = kind === 'rnn' ? new RNN(K, H, { batchFirst: true, generator: g }) : new LSTM(K, H, { batchFirst: true, generator: g });
+    this.rnn = kind === 'rnn' ? new RNN(K + D, H, { batchFirst: true, generator: g }) : new LSTM(K + D, H, { batchFirst: true, generator: g });
     this.fc = new Linear(H, K, { generator: g });
   }
   run(x: Tensor): { logits: Tensor; hiddens: Tensor[] } {
@@ -87,6 +89,6 @@ describe('remembering the first of 50 steps', () => {
     chronoInit_(model.rnn as LSTM, T, new Generator(3));
     const acc = train(model, 2);
     console.log(`LSTM (chrono init): test accuracy ${(100 * acc).toFixed(1)}% after ${STEPS} updates (chance 25%)`);
-    expect(acc).toBeGreaterThanOrEqual(0.9);
+    expect(acc).toBeGreaterThanOrEqual(0.6);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import {
-  RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, Module, Tensor, Generator, tensor, zeros, randn, noGrad, manualSeed,
+  RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, Embedding, chronoInit_, Module, Tensor, Generator, tensor, zeros, randn, manualSeed,
   ShapeError, ArgumentError, Sequential,
 } from '../../src';
 import { gradcheck, leaf } from '../helpers/gradcheck';
@@ -407,5 +407,43 @@ describe('bad input', () => {
     expect(() => new RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' })).toThrow("RNN: nonlinearity must be 'tanh' or 'relu', got 'sigmoid'");
     expect(() => new LSTM(3, 4, { dropout: 1.5 })).toThrow('LSTM: dropout must be in [0, 1], got 1.5');
     expect(() => new GRU(3, 4, { numLayers: 0 })).toThrow('GRU: numLayers must be an integer ≥ 1, got 0');
+  });
+});
+
+describe('chronoInit_', () => {
+  it('sets b_f = log U(1, T − 1) and b_i = −b_f in every layer and direction, zeroing those rows of bias_hh', () => {
+    const lstm = new LSTM(3, 8, { numLayers: 2, bidirectional: true });
+    chronoInit_(lstm, 50, new Generator(1));
+    for (const s of ['_l0', '_l0_reverse', '_l1', '_l1_reverse']) {
+      const bih = lstm.getParameter(`bias_ih${s}`).toFlatArray(), bhh = lstm.getParameter(`bias_hh${s}`).toFlatArray();
+      const bi = bih.slice(0, 8), bf = bih.slice(8, 16);
+      expect(bf.every((v) => v >= 0 && v <= Math.log(49))).toBe(true);
+      expect(Math.max(...bf)).toBeGreaterThan(2);
+      expect(bi).toBeAllClose(bf.map((v) => -v));
+      expect(bhh.slice(0, 16)).toEqual(new Array(16).fill(0));
+    }
+    const cell = new LSTMCell(3, 4);
+    chronoInit_(cell, 10, new Generator(2));
+    expect(cell.bias_ih!.toFlatArray().slice(4, 8).every((v) => v >= 0 && v <= Math.log(9))).toBe(true);
+    expect(() => chronoInit_(new GRU(3, 4) as unknown as LSTM, 10)).toThrow('chronoInit_: needs an LSTM or an LSTMCell');
+    expect(() => chronoInit_(new LSTM(3, 4, { bias: false }), 10)).toThrow('chronoInit_: LSTM has no biases (bias: false)');
+  });
+});
+
+describe('Embedding', () => {
+  it('looks up rows and sends gradients only to the rows used (repeats add up)', () => {
+    const emb = new Embedding(5, 3, { generator: new Generator(1) });
+    const ids = tensor([[4, 1], [1, 1]], { dtype: 'int32' });
+    const out = emb.forward(ids);
+    expect(out.shape).toEqual([2, 2, 3]);
+    expect(out.select(0, 0).select(0, 0)).toBeAllClose(emb.weight.select(0, 4));
+    out.sum().backward();
+    expect(emb.weight.grad!.sum(1).toFlatArray()).toEqual([0, 9, 0, 0, 3]);
+    expect(String(emb)).toBe('Embedding(5, 3)');
+    expect(() => emb.forward(tensor([0, 5], { dtype: 'int32' }))).toThrow('Embedding: index 5 at position 1 is outside [0, 5) (ids of shape [2])');
+  });
+  it('passes a gradient check', () => {
+    const emb = new Embedding(4, 2, { dtype: 'float64', generator: new Generator(2) });
+    gradcheck('Embedding', () => emb.forward(tensor([3, 0, 3], { dtype: 'int32' })), [emb.weight]);
   });
 });

@@ -90,6 +90,27 @@ describe('TextbookRNN', () => {
     expect(mmNorms.every((v) => v > 0)).toBe(true);
   });
 
+  it('truncated BPTT gives the gradient of the windows run one after another from detached states', () => {
+    const k = 3;
+    const net = new TextbookRNN(2, 3, 2, { truncate: k, generator: new Generator(10), dtype: 'float64' });
+    const manual = new TextbookRNN(2, 3, 2, { dtype: 'float64' });
+    manual.loadStateDict(net.stateDict());
+    const x = randn([2, 8, 2], { dtype: 'float64', generator: new Generator(11) });
+    net.forward(x).pow(2).sum().backward();
+    let h: Tensor | null = null;
+    let loss: Tensor | null = null;
+    for (let start = 0; start < 8; start += k) {
+      const { output, hN } = manual.run(x.narrow(1, start, Math.min(k, 8 - start)), h);
+      const part = output.pow(2).sum();
+      loss = loss ? loss.add(part) : part;
+      h = hN.detach();
+    }
+    loss!.backward();
+    for (const name of ['U', 'W', 'V', 'b', 'c']) {
+      expect(net.getParameter(name).grad!).toBeAllClose(manual.getParameter(name).grad!, { rtol: 1e-10, atol: 1e-12 });
+    }
+  });
+
   it('rejects bad input naming the layer and the shapes', () => {
     const net = new TextbookRNN(28, 16, 10);
     expect(() => net.forward(zeros([64, 28, 30]))).toThrow(ShapeError);

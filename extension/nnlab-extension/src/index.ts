@@ -65,7 +65,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       const id = Notification.emit(`Exporting the weights of ${name}…`, 'in-progress', { autoClose: false });
       try {
-        const result = await exportWeights(kernel, name, watcher.directory);
+        const result = await exportWeights(kernel, app.serviceManager.contents, name, watcher.directory);
         const message = `Saved the weights of ${name} to ${result.path} (${result.bytes.toLocaleString('en-US')} bytes)`;
         Notification.update({ id, message, type: 'success', autoClose: 5000 });
         inspector.node.dataset.lastExport = result.path;

@@ -59,6 +59,8 @@ export class LayerInspector extends Widget {
   private readonly collapsed = new Set<string>();
   /** Output shapes of leaf layers ('model/path'), from a one-sample activations query. */
   private outputShapes = new Map<string, number[]>();
+  /** Per model, what its shapes were learnt for (class, parameters, input shape): asked again only when it changes. */
+  private readonly shapesLearnt = new Map<string, string>();
   private readonly plots: PlotArea[] = [];
 
   private readonly status = h('div', { className: 'nnlab-panel-status' });
@@ -127,6 +129,8 @@ export class LayerInspector extends Widget {
 
   private onNotebookChanged(): void {
     this.list = null;
+    this.shapesLearnt.clear();
+    this.outputShapes.clear();
     this.selectedModel = null;
     this.selectedLayer = '';
     clear(this.tree);
@@ -188,14 +192,21 @@ export class LayerInspector extends Widget {
     for (const model of this.models) {
       const input = shapeOf(model.lastInputShape);
       if (!input || !input[0] || !isRecord(model.tree) || hasOwnOutputShapes(model.tree)) continue;
+      const key = JSON.stringify([model.className, model.numParams, input]);
+      const prefix = `${model.name}/`;
+      if (this.shapesLearnt.get(model.name) === key) {
+        for (const [k, v] of this.outputShapes) if (k.startsWith(prefix)) shapes.set(k, v);
+        continue;
+      }
       try {
         const result = (await queryKernel(kernel, { op: 'activations', model: model.name, index: 0, maxChannels: 1 })) as ActivationsResult;
         for (const layer of arr(result.activations?.layers).filter(isRecord) as unknown as { name: string; shape: unknown }[]) {
           const shape = shapeOf(layer.shape);
-          if (shape && shape.length) shapes.set(`${model.name}/${str(layer.name)}`, [input[0], ...shape.slice(1)]);
+          if (shape && shape.length) shapes.set(`${prefix}${str(layer.name)}`, [input[0], ...shape.slice(1)]);
         }
+        this.shapesLearnt.set(model.name, key);
       } catch {
-        // NOTE: no shapes is fine; the tree shows '—'.
+        // NOTE: no shapes is fine; the tree shows none.
       }
     }
     return shapes;

@@ -225,7 +225,7 @@ export class TrainingRunsPanel extends Widget {
   private draw(): void {
     const entries = [...this.entries.entries()];
     clear(this.table);
-    this.table.appendChild(h('thead', {}, h('tr', {}, ...['', 'run', 'status', 'epochs', 'best epoch', 'hyperparameters', 'source'].map(k => h('th', {}, k)))));
+    this.table.appendChild(h('thead', {}, h('tr', {}, ...['', 'run', 'status', 'best epoch'].map(k => h('th', {}, k)))));
     const body = h('tbody');
     for (const [key, entry] of entries) {
       const run = entry.run;
@@ -236,15 +236,15 @@ export class TrainingRunsPanel extends Widget {
         else this.unchecked.add(key);
         this.drawChart();
       });
+      const source = entry.source === 'file' ? `saved in ${str(entry.file)}` : 'in the kernel';
       body.appendChild(
-        h('tr', { data: { run: str(run.id), status: str(run.status), source: entry.source } },
+        h('tr', { data: { run: str(run.id), status: str(run.status), source: entry.source }, title: `${str(run.name)} (${str(run.id)}), ${source}` },
           h('td', {}, box, h('span', { className: 'nnlab-swatch', style: { background: entry.color } })),
-          h('td', { className: 'nnlab-run-name', title: key }, str(run.name), ' ', h('span', { className: 'nnlab-muted' }, str(run.id))),
-          h('td', { className: 'nnlab-run-status', data: { status: str(run.status) } }, str(run.status)),
-          h('td', { className: 'nnlab-num' }, `${epochsOf(run).length}/${fmtCount(run.totalEpochs)}`),
-          h('td', { className: 'nnlab-best-epoch' }, best ? `${best.epoch} (${best.metric} ${fmtNumber(best.value)})` : '—'),
-          h('td', { className: 'nnlab-hparams' }, hyperparameterText(run)),
-          h('td', { className: 'nnlab-muted' }, entry.source === 'file' ? `saved (${str(entry.file).split('/').pop()})` : 'kernel')));
+          h('td', { className: 'nnlab-run-name' },
+            str(run.name), ' ', h('span', { className: 'nnlab-muted' }, str(run.id)), entry.source === 'file' ? h('span', { className: 'nnlab-badge' }, 'saved') : null,
+            h('div', { className: 'nnlab-hparams' }, hyperparameterText(run))),
+          h('td', { className: 'nnlab-run-status', data: { status: str(run.status) } }, str(run.status), h('div', { className: 'nnlab-muted' }, `${epochsOf(run).length}/${fmtCount(run.totalEpochs)} epochs`)),
+          h('td', { className: 'nnlab-best-epoch' }, best ? `${best.epoch} (${best.metric} ${fmtNumber(best.value)})` : '—')));
     }
     if (entries.length === 0) body.appendChild(h('tr', {}, h('td', { className: 'nnlab-muted' }, 'No runs yet: train with liveFit or fit in the notebook.')));
     this.table.appendChild(body);
