@@ -41,3 +41,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+# The nnlab Jupyter kernel (kernelspec in .jupyter-data) and the Jupyter tools the tests drive.
+if [ "$profile" = test ]; then
+  bash scripts/setup-jupyter.sh
+fi

@@ -9,6 +9,9 @@ mkdir -p test-output
 echo "== type check (tsc --noEmit)"
 npx tsc -p tsconfig.json --noEmit || exit 1
 
+echo "== build (dist/, used by the kernel and the CLI)"
+npx tsc -p tsconfig.build.json || exit 1
+
 echo "== vitest"
 npx vitest run --reporter=default --reporter=json --outputFile=test-output/vitest.json
 status=$?
