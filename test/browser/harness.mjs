@@ -62,7 +62,7 @@ export async function startServer(rootDir) {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());
       try {
-        process.kill(-child.pid, 'SIGTERM'); // the server and the kernels it started
+        process.kill(-child.pid, 'SIGTERM'); // the server shuts its kernels down
       } catch {
         resolve();
       }
@@ -74,6 +74,16 @@ export async function startServer(rootDir) {
         }
       }, 5000).unref();
     });
+  // NOTE: never leave the server behind. SIGTERM lets it shut its kernels down
+  // (they run in sessions of their own); SIGKILL follows after 5 s.
+  process.once('exit', () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stop().then(() => process.exit(1)));
   const started = Date.now();
   while (Date.now() - started < 30000) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${log}`);
@@ -96,7 +106,7 @@ export async function launchBrowser() {
     executablePath: '/usr/bin/chromium',
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
     ],
   });
 }

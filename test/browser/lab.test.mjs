@@ -9,7 +9,7 @@
 // (scripts/test-browser.sh does this and prints a pass/fail count line).
 
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { OUT, build, launchBrowser, startServer, watchPage, writeNotebook } from './harness.mjs';
@@ -62,6 +62,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (server) writeFileSync(join(OUT, 'server.log'), server.log());
 });
 
 describe('nnlab JupyterLab', () => {
@@ -231,6 +232,7 @@ describe('nnlab JupyterLab', () => {
     await settled.first().waitFor({ timeout: 20000 });
     assert.equal(await act.first().getAttribute('data-layer'), 'features.0');
     const sample0 = await act.first().locator('img').getAttribute('src');
+    await shot('panel-inspector');
     // Another sample of the last input (8 images): other maps.
     const sample = panel.locator('input.nnlab-sample');
     assert.equal(await sample.getAttribute('max'), '7', 'samples 0–7 of the last input [8, 1, 28, 28]');
@@ -239,9 +241,10 @@ describe('nnlab JupyterLab', () => {
     await page.waitForFunction(() => !document.querySelector('#nnlab-layer-inspector .nnlab-act-holder')?.textContent.includes('computing'));
     await settled.first().waitFor();
     const error = panel.locator('.nnlab-act-section .nnlab-error');
+    // NOTE: fails while the kernel's activations query replaces the model's last input (extension/KERNEL-REQUESTS.md, item 1).
     assert.equal(await error.count(), 0, `activations of sample 3: ${await error.allTextContents()}`);
     assert.notEqual(await act.first().locator('img').getAttribute('src'), sample0, 'sample 3 has other activation maps than sample 0');
-    await shot('panel-inspector');
+    await shot('panel-inspector-sample-3');
   });
 
   test('Training Runs: runs with hyperparameters, overlaid curves, best epochs, saved next to the notebook', async () => {
@@ -280,6 +283,11 @@ describe('nnlab JupyterLab', () => {
     }, SLOW_TRAINING_CELL);
     await page.waitForSelector('#nnlab-training-runs[data-state="busy"]', { timeout: 20000 });
     await page.waitForSelector('#nnlab-training-runs tr[data-status="running"]', { timeout: 30000 });
+    // Polled while the cell trains: the running run's epochs grow before it ends.
+    await page.waitForFunction(() => {
+      const row = document.querySelector('#nnlab-training-runs tr[data-run="run-3"][data-status="running"]');
+      return row && /[1-3]\/4 epochs/.test(row.textContent);
+    }, null, { timeout: 20000 });
     await shot('panel-training-runs-live');
     await openPanel('nnlab-layer-inspector');
     await page.waitForSelector('#nnlab-layer-inspector[data-state="busy"]', { timeout: 5000 });
@@ -318,9 +326,17 @@ describe('nnlab JupyterLab', () => {
       names = Object.keys(dict.tensors);
     }
     assert.equal(names.length, 10, `LeNet-5 has 10 parameter tensors: ${names}`);
-    // The command is in the palette too.
-    const label = await app(() => window.jupyterapp.commands.label('nnlab:export-weights'));
-    assert.equal(label, 'Export Model Weights');
+    // The same command from the command palette, for the model selected in the inspector.
+    await panel.locator('.nnlab-tree-root[data-model="mlp"] li[data-path=""] > .nnlab-tree-row').click();
+    await app(() => window.jupyterapp.commands.execute('apputils:activate-command-palette'));
+    await page.keyboard.type('Export Model Weights');
+    const item = page.locator('.lm-CommandPalette-item', { hasText: 'Export Model Weights' });
+    await item.first().waitFor();
+    await shot('palette-export-weights');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('nnlab-layer-inspector').dataset.lastExport?.startsWith('mlp.'), null, { timeout: 60000 });
+    const mlp = await fetch(`${server.base}/api/contents/${await panel.getAttribute('data-last-export')}?token=${server.token}&content=0`);
+    assert.equal(mlp.status, 200);
   });
 
   test('Training Runs survive a kernel restart (loaded from the saved record)', async () => {
@@ -350,6 +366,33 @@ describe('nnlab JupyterLab', () => {
     assert.equal(await page.locator('#nnlab-training-runs tr[data-run="run-9"] .nnlab-best-epoch').textContent(), '1 (valAccuracy 0.55)');
     await page.locator('#nnlab-training-runs .nnlab-runs-chart[data-plotted="true"]').waitFor();
     await shot('panel-training-runs-after-restart');
+  });
+
+  test('a saved notebook reopened untrusted renders with the extension (renderers are safe)', async () => {
+    await app(() => window.jupyterapp.commands.execute('docmanager:save'));
+    const saved = await (await fetch(`${server.base}/api/contents/renderers.ipynb?token=${server.token}`)).json();
+    // A changed copy without the cells' trust flags matches no signature: JupyterLab opens it untrusted.
+    for (const cell of saved.content.cells) delete cell.metadata.trusted;
+    saved.content.cells[0].source += '\n\n(an untrusted copy)';
+    const put = await fetch(`${server.base}/api/contents/copy.ipynb`, {
+      method: 'PUT',
+      headers: { Authorization: `token ${server.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'notebook', format: 'json', content: saved.content }),
+    });
+    assert.ok(put.ok);
+    await page.goto(server.url('lab/tree/copy.ipynb?reset'));
+    await page.waitForSelector('body[data-nnlab-lab-ready="true"]', { state: 'attached', timeout: 60000 });
+    await page.locator('.jp-Notebook .nnlab-run .nnlab-plot[data-plotted="true"]').first().waitFor({ timeout: 30000 });
+    const trusted = await app(() => {
+      const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+      return cells.filter(c => c.model.type === 'code').map(c => c.model.trusted);
+    });
+    assert.ok(trusted.every(t => t === false), `the copy is untrusted: ${trusted}`);
+    for (const selector of ['.nnlab-tensor .nnlab-heatmap[data-plotted="true"]', '.nnlab-model tbody tr', '.nnlab-activations .nnlab-act-card', '.nnlab-confusion', '.nnlab-plotly .nnlab-plot[data-plotted="true"]']) {
+      assert.ok((await page.locator(`.jp-Notebook ${selector}`).count()) > 0, `${selector} rendered`);
+    }
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+    await shot('reopened-untrusted');
   });
 
   test('no page errors, console errors or dialogs', () => {

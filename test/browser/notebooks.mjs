@@ -55,7 +55,20 @@ const run1 = await liveFit(mlp, { trainLoader: loader, valLoader: loader, optimi
 const run2 = await liveFit(mlp2, { trainLoader: loader, valLoader: loader, optimizer: new nn.optim.SGD(mlp2.parameters(), { lr: 0.02 }), epochs: 3, name: ${JSON.stringify(XSS_RUN)}, hyperparameters: { lr: 0.02 } });`,
 ];
 
-/** A cell that keeps the kernel busy for a while, training (for the "kernel busy" and live-update checks). */
-export const SLOW_TRAINING_CELL = `const slowLoader = new nn.data.DataLoader(new nn.data.TensorDataset(nn.randn([4096, 64]), nn.randint(0, 3, [4096])), { batchSize: 16 });
-const slow = new nn.Sequential(new nn.Linear(64, 256), new nn.ReLU(), new nn.Linear(256, 3));
-const run3 = await liveFit(slow, { trainLoader: slowLoader, optimizer: new nn.optim.SGD(slow.parameters(), { lr: 0.01 }), epochs: 6, name: 'slow run' });`;
+/**
+ * A cell that keeps the kernel busy training for at least 6 s on any machine
+ * (each batch waits 25 ms), for the "kernel busy" and live-update checks.
+ */
+export const SLOW_TRAINING_CELL = `const base = new nn.data.DataLoader(new nn.data.TensorDataset(nn.randn([1024, 16]), nn.randint(0, 3, [1024])), { batchSize: 16 });
+const slowLoader = {
+  length: 64,
+  *[Symbol.iterator]() {
+    for (const batch of base) {
+      const t0 = Date.now();
+      while (Date.now() - t0 < 25) { /* at least 25 ms per batch */ }
+      yield batch;
+    }
+  },
+};
+const slow = new nn.Sequential(new nn.Linear(16, 64), new nn.ReLU(), new nn.Linear(64, 3));
+const run3 = await liveFit(slow, { trainLoader: slowLoader, optimizer: new nn.optim.SGD(slow.parameters(), { lr: 0.01 }), epochs: 4, name: 'slow run' });`;

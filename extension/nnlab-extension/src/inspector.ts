@@ -349,7 +349,7 @@ export class LayerInspector extends Widget {
         holder.appendChild(h('div', { className: 'nnlab-muted' }, 'Too many values to draw.'));
         return;
       }
-      holder.append(h('div', { className: 'nnlab-caption' }, shape.length === 4 ? `filters ${fmtShape(shape)}: a row per output channel, a tile per input channel` : `weights ${fmtShape(shape)}: a row per output unit`), canvas);
+      holder.append(h('div', { className: 'nnlab-caption' }, shape.length === 4 ? `filters ${fmtShape(shape)}: ${shape[1] === 1 ? 'a tile per filter' : 'a row per filter, a tile per input channel'} (blue < 0 < red)` : `weights ${fmtShape(shape)}: a row per output unit (blue < 0 < red)`), canvas);
     } catch (err) {
       clear(holder);
       holder.appendChild(h('div', { className: 'nnlab-error' }, err instanceof Error ? err.message : String(err)));

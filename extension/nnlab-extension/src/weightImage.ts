@@ -2,8 +2,8 @@
  * Weights drawn as images on a canvas, in a diverging colour map (blue for
  * negative, white for 0, red for positive):
  *   - conv weights [out, in, kh, kw]: one kh×kw tile per (output, input)
- *     channel pair, a row per output channel, each tile scaled by its own
- *     largest |w| (so every filter's pattern shows);
+ *     channel pair, a row per output channel (single-input filters in rows
+ *     of 16), each tile scaled by its own largest |w| (so every pattern shows);
  *   - matrices [out, in] (Linear): one image scaled by the largest |w|.
  *
  * @example const canvas = weightImage(payload.tensor); if (canvas) panel.append(canvas);
@@ -47,10 +47,13 @@ export function weightImage(t: TensorPayload, opts: WeightImageOptions = {}): HT
 
 function filterGrid(shape: number[], values: unknown[], opts: WeightImageOptions): HTMLCanvasElement {
   const [outs, ins, kh, kw] = shape;
-  const rows = Math.min(outs, opts.maxOutputs ?? 32);
-  const cols = Math.min(ins, opts.maxInputs ?? 16);
+  const filters = Math.min(outs, opts.maxOutputs ?? 32);
+  const inputs = Math.min(ins, opts.maxInputs ?? 16);
+  // NOTE: single-channel filters (a first conv layer) are laid out in rows of 16, not one column.
+  const perRow = inputs === 1 ? Math.min(filters, 16) : inputs;
+  const rows = inputs === 1 ? Math.ceil(filters / perRow) : filters;
   const gap = 1;
-  const width = cols * (kw + gap) + gap;
+  const width = perRow * (kw + gap) + gap;
   const height = rows * (kh + gap) + gap;
   const canvas = document.createElement('canvas');
   canvas.width = width;
@@ -59,27 +62,30 @@ function filterGrid(shape: number[], values: unknown[], opts: WeightImageOptions
   if (!ctx) return canvas;
   const image = ctx.createImageData(width, height);
   image.data.fill(200); // grey gaps
-  for (let o = 0; o < rows; o++) {
-    for (let i = 0; i < cols; i++) {
+  for (let o = 0; o < filters; o++) {
+    for (let i = 0; i < inputs; i++) {
       const base = (o * ins + i) * kh * kw;
+      const slot = inputs === 1 ? o : o * inputs + i;
+      const row = Math.floor(slot / perRow);
+      const col = slot % perRow;
       let maxAbs = 0;
       for (let k = 0; k < kh * kw; k++) maxAbs = Math.max(maxAbs, Math.abs(num(values[base + k]) ?? 0));
       for (let y = 0; y < kh; y++) {
         for (let x = 0; x < kw; x++) {
           const v = num(values[base + y * kw + x]) ?? 0;
-          const px = gap + i * (kw + gap) + x;
-          const py = gap + o * (kh + gap) + y;
+          const px = gap + col * (kw + gap) + x;
+          const py = gap + row * (kh + gap) + y;
           diverging(maxAbs > 0 ? v / maxAbs : 0, image.data, (py * width + px) * 4);
         }
       }
     }
   }
   ctx.putImageData(image, 0, 0);
-  const scale = Math.max(1, Math.min(8, Math.floor((opts.maxWidth ?? 300) / width)));
+  const scale = Math.max(1, Math.min(12, Math.floor((opts.maxWidth ?? 300) / width)));
   canvas.style.width = `${width * scale}px`;
   canvas.style.height = `${height * scale}px`;
   canvas.className = 'nnlab-pixelated nnlab-weight-image';
-  canvas.dataset.tiles = `${rows}x${cols}`;
+  canvas.dataset.tiles = `${filters}x${inputs}`;
   return canvas;
 }
 

@@ -1,0 +1,344 @@
+// %% [markdown]
+// # 1 · The perceptron (感知器)
+//
+// This is the first stop of the walk from the perceptron to CNNs and RNNs. Every claim below is
+// followed by a cell that computes it; run the cells top to bottom (the kernel is **nnlab (TypeScript)**).
+//
+// 1. A neuron (神经元): `w·x + b`
+// 2. An image is a vector: 28×28 → 784 (数据输入)
+// 3. Binary classification (二分类) of two Fashion-MNIST classes with the perceptron rule
+// 4. Multi-class (多分类): `W` is 10×784, `b` is 10, and each row of `W` is a 28×28 template
+// 5. Perceptron vs support vector machine (支持向量机, SVM): margin (间隔) and support vectors (支持向量)
+// 6. Kernels (核函数): linear vs RBF, with the decision boundaries (决策边界) drawn on 2-D data
+
+// %%
+import * as nn from 'nnlab';
+import { display, displayBundle, filterImages, tensorHeatmap, linePlot, Figure, type Trace } from 'nnlab/kernel';
+nn.manualSeed(0);
+'nnlab ready'
+
+// %% [markdown]
+// ## 1 · A neuron (神经元): z = w·x + b
+//
+// A neuron multiplies each input `x_i` by a weight `w_i`, adds them up with a bias `b`, and passes
+// the sum `z` through an activation. The perceptron's activation is the step function:
+// `ŷ = 1` if `z > 0`, else `0`. Below, the sum written out term by term and as one dot product give
+// the same `z`.
+
+// %%
+const w = nn.tensor([0.5, -1.0, 2.0]);
+const b = -0.5;
+const x = nn.tensor([1.0, 0.5, 0.75]);
+const wv = w.values(), xv = x.values();
+let zByHand = b;
+for (let i = 0; i < 3; i++) zByHand += wv[i] * xv[i];
+const zDot = w.matmul(x).item() + b;
+const step = (z: number) => (z > 0 ? 1 : 0);
+console.log(`by hand: z = 0.5·1.0 + (−1.0)·0.5 + 2.0·0.75 + (−0.5) = ${zByHand}`);
+console.log(`as a dot product: z = w·x + b = ${zDot}, output step(z) = ${step(zDot)}`);
+
+// %% [markdown]
+// The same neuron is `nn.Perceptron` with fixed weights. `decisionFunction` is `w·x + b` and `predict`
+// is the step of it:
+
+// %%
+const neuron = nn.Perceptron.fromWeights([0.5, -1.0, 2.0], -0.5);
+console.log('decisionFunction:', neuron.decisionFunction([[1.0, 0.5, 0.75]]).toArray(), ' predict:', neuron.predict([[1.0, 0.5, 0.75]]).toArray());
+
+// %% [markdown]
+// ## 2 · An image is a vector (数据输入层): 28×28 → 784
+//
+// Fashion-MNIST has 70,000 greyscale 28×28 images of clothing in 10 classes (the files come from the
+// Debian package `dataset-fashion-mnist`). Pixels are scaled to [0, 1]. We load the first 12,000
+// training and 2,000 test images; a perceptron trains on them in seconds.
+
+// %%
+const train = nn.data.loadFashionMNIST({ split: 'train', limit: 12000 });
+const test = nn.data.loadFashionMNIST({ split: 'test', limit: 2000 });
+const classNames = train.classNames;
+console.log('train images', train.images.shape, train.images.dtype, ' labels', train.labels.shape, train.labels.dtype);
+console.log('classes:', classNames.map((c, i) => `${i} ${c}`).join(' · '));
+
+/** Images [N, 1, 28, 28] (or [N, 784]) as one PNG row of tiles, with a caption for text-only viewers. */
+function showImages(images: nn.Tensor, caption: string) {
+  const n = images.shape[0];
+  const heat = tensorHeatmap(images.reshape([n, 28, 28]))!;
+  displayBundle({ 'image/png': heat.png, 'text/plain': caption });
+}
+const first = train.images.narrow(0, 0, 10);
+showImages(first, 'first 10 training images');
+console.log('their labels:', Array.from(train.labels.narrow(0, 0, 10).values(), (y) => classNames[y]).join(', '));
+
+// %% [markdown]
+// A linear model does not see rows and columns: the image is flattened row by row into a vector of
+// 28·28 = 784 numbers, so pixel (row r, column c) becomes element `28·r + c`.
+
+// %%
+const flat = train.images.reshape([-1, 784]);
+const testFlat = test.images.reshape([-1, 784]);
+const [r, c] = [20, 14];
+console.log('flattened:', train.images.shape, '→', flat.shape);
+console.log(`pixel (${r}, ${c}) of image 0 = ${train.images.values()[r * 28 + c].toFixed(4)}; element ${28 * r + c} of its vector = ${flat.select(0, 0).values()[28 * r + c].toFixed(4)}`);
+
+// %% [markdown]
+// ## 3 · Binary classification (二分类) with the perceptron rule
+//
+// Take two classes, label one 0 and the other 1, and learn `w` (784 numbers) and `b`. The perceptron
+// rule visits the samples one by one and changes the weights only on a mistake:
+//
+// `w ← w + η (y − ŷ) x`,  `b ← b + η (y − ŷ)`
+//
+// If some hyperplane separates the two classes, an epoch without a mistake comes after finitely
+// many updates (Novikoff's theorem); the training then stops. *Bag* vs *Ankle boot*:
+
+// %%
+/** The samples of classes a (→ 0) and b (→ 1), flattened. */
+function twoClasses(data: { images: nn.Tensor; labels: nn.Tensor }, a: number, bClass: number) {
+  const idx: number[] = [], y: number[] = [];
+  data.labels.values().forEach((v, i) => {
+    if (v === a || v === bClass) { idx.push(i); y.push(v === bClass ? 1 : 0); }
+  });
+  return { X: data.images.reshape([-1, 784]).indexSelect(0, nn.tensor(idx, { dtype: 'int32' })), y: nn.tensor(y, { dtype: 'int32' }) };
+}
+const BAG = 8, BOOT = 9;
+const bagBoot = twoClasses(train, BAG, BOOT), bagBootTest = twoClasses(test, BAG, BOOT);
+const p = new nn.Perceptron(784);
+const history = p.fit(bagBoot.X, bagBoot.y, { epochs: 30, generator: new nn.Generator(0) });
+console.log(`${bagBoot.X.shape[0]} training images; mistakes per epoch: ${history.mistakes.join(', ')}; converged: ${history.converged}`);
+console.log(`training accuracy ${(p.score(bagBoot.X, bagBoot.y) * 100).toFixed(1)}%, test accuracy ${(p.score(bagBootTest.X, bagBootTest.y) * 100).toFixed(1)}% on ${bagBootTest.X.shape[0]} test images`);
+
+// %%
+linePlot([{ name: 'mistakes', y: history.mistakes, mode: 'lines+markers' }], { title: 'Perceptron rule, Bag vs Ankle boot', xlabel: 'epoch', ylabel: 'mistakes during the epoch' })
+
+// %% [markdown]
+// The training set is linearly separable: the last epoch made no mistake, so every training image is
+// on the right side of the hyperplane `w·x + b = 0`. The weights are 784 numbers, one per pixel, so
+// they can be drawn as an image: red pixels push towards *Ankle boot* (1), blue ones towards *Bag* (0).
+
+// %%
+filterImages(p.weight.reshape([1, 784]), { name: 'w (Bag → blue, Ankle boot → red)' })
+
+// %% [markdown]
+// Not every pair is separable. *Pullover* vs *Coat* look alike; the perceptron keeps making mistakes
+// and never converges, and the last weights are a poor classifier:
+
+// %%
+const PULLOVER = 2, COAT = 4;
+const pc = twoClasses(train, PULLOVER, COAT), pcTest = twoClasses(test, PULLOVER, COAT);
+const p2 = new nn.Perceptron(784);
+const history2 = p2.fit(pc.X, pc.y, { epochs: 10, generator: new nn.Generator(0) });
+console.log(`mistakes per epoch: ${history2.mistakes.join(', ')}; converged: ${history2.converged}`);
+console.log(`test accuracy ${(p2.score(pcTest.X, pcTest.y) * 100).toFixed(1)}%`);
+
+// %% [markdown]
+// ## 4 · Multi-class (多分类): W is 10×784, b is 10
+//
+// For 10 classes there is one weight row per class: scores `s = W x + b` (10 numbers) and the
+// prediction is the class with the largest score. On a mistake the row of the true class moves
+// towards `x` and the row of the wrongly predicted class moves away. The *averaged* perceptron
+// keeps the mean of the weights over training, which generalises better on data that are not separable.
+
+// %%
+const clf = new nn.MultiClassPerceptron(784, 10, { averaged: true });
+const mcHistory = clf.fit(flat, train.labels, { epochs: 5, generator: new nn.Generator(0) });
+const mcTestAcc = clf.score(testFlat, test.labels);
+console.log('W', clf.weight.shape, ' b', clf.bias.shape);
+console.log(`mistakes per epoch: ${mcHistory.mistakes.join(', ')}`);
+console.log(`multi-class perceptron: test accuracy ${(mcTestAcc * 100).toFixed(1)}% (chance: 10%)`);
+
+// %% [markdown]
+// `predict` is nothing more than `argmax(W x + b)`; computed by hand for the 2,000 test images:
+
+// %%
+const scores = testFlat.matmul(clf.weight.T).add(clf.bias);
+const byHand = scores.argmax(1).values(), fromPredict = clf.predict(testFlat).values();
+let same = 0;
+for (let i = 0; i < byHand.length; i++) if (byHand[i] === fromPredict[i]) same++;
+console.log(`scores [${scores.shape.join(', ')}]; argmax by hand equals predict() for ${same} of ${byHand.length} images`);
+
+// %% [markdown]
+// Each row of `W` has 784 weights, one per pixel, so it is a 28×28 image: the template the class is
+// matched against (red: a bright pixel there raises the score; blue: it lowers it). In class order:
+// T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot.
+
+// %%
+filterImages(clf.weight, { name: 'rows of W', imageShape: [28, 28] })
+
+// %% [markdown]
+// ## 5 · Perceptron vs SVM (支持向量机): margin (间隔) and support vectors (支持向量)
+//
+// On separable data the perceptron stops at the *first* hyperplane with no mistake; which one depends
+// on the order of the samples. The SVM picks the one hyperplane with the largest **margin**: the
+// widest band `−1 ≤ w·x + b ≤ 1` with no training point inside. Its width is `2/‖w‖`. The points on
+// the edge of the band, `y (w·x + b) = 1`, are the **support vectors**; the solution depends on them alone.
+//
+// Two clouds of 2-D points (labels 0 and 1):
+
+// %%
+const gen = new nn.Generator(3);
+function cloud(n: number, cx: number, cy: number, s: number): number[][] {
+  return Array.from({ length: n }, () => [cx + s * gen.normal(), cy + s * gen.normal()]);
+}
+const pts = [...cloud(30, -1.2, -0.8, 0.55), ...cloud(30, 1.2, 0.9, 0.55)];
+const X2 = nn.tensor(pts, { dtype: 'float64' });
+const y2 = nn.tensor([...Array(30).fill(0), ...Array(30).fill(1)], { dtype: 'int32' });
+
+const perceptrons = [1, 2].map((seed) => {
+  const q = new nn.Perceptron(2, { dtype: 'float64' });
+  const h = q.fit(X2, y2, { epochs: 100, generator: new nn.Generator(seed) });
+  return { q, converged: h.converged, updates: h.mistakes.reduce((a, m) => a + m, 0) };
+});
+const svm = new nn.SVC({ kernel: 'linear', C: 1000 }).fit(X2, y2);
+perceptrons.forEach(({ q, converged, updates }, i) => console.log(`perceptron ${i + 1}: converged ${converged} after ${updates} updates, w = [${Array.from(q.weight.values(), (v) => v.toFixed(2))}], b = ${q.bias.item().toFixed(2)}`));
+console.log(`SVM: w = [${Array.from(svm.coef.values(), (v) => v.toFixed(3))}], b = ${svm.intercept.toFixed(3)}, ${svm.supportVectors.shape[0]} support vectors, margin 2/‖w‖ = ${svm.margin.toFixed(3)}`);
+
+// %% [markdown]
+// The distance of a point to the hyperplane is `|w·x + b| / ‖w‖`. The *geometric margin* of a
+// classifier is the smallest signed distance `y±·(w·x + b)/‖w‖` over the training points (`y± = ±1`).
+// All three separate the data (positive margins), the SVM's margin is the largest, and it equals
+// half the band width:
+
+// %%
+const ypm = Array.from(y2.values(), (v) => (v === 1 ? 1 : -1));
+function geometricMargin(f: nn.Tensor, wNorm: number): number {
+  const fv = f.values();
+  let m = Infinity;
+  for (let i = 0; i < fv.length; i++) m = Math.min(m, (ypm[i] * fv[i]) / wNorm);
+  return m;
+}
+const norm = (t: nn.Tensor) => Math.sqrt(t.square().sum().item());
+perceptrons.forEach(({ q }, i) => console.log(`perceptron ${i + 1}: geometric margin ${geometricMargin(q.decisionFunction(X2), norm(q.weight)).toFixed(3)}`));
+const svmMargin = geometricMargin(svm.decisionFunction(X2), norm(svm.coef));
+console.log(`SVM:          geometric margin ${svmMargin.toFixed(3)} = half of 2/‖w‖ = ${(svm.margin / 2).toFixed(3)}`);
+const fSV = svm.decisionFunction(svm.supportVectors).values();
+const svIdx = svm.supportIndices.values();
+console.log(`y±·f(x) at the support vectors: ${Array.from(svIdx, (i, k) => (ypm[i] * fSV[k]).toFixed(3)).join(', ')}  (all 1: on the edge of the band)`);
+
+// %% [markdown]
+// Drawn: the two perceptron lines (dashed) both separate the clouds; the SVM line (solid) lies in the
+// middle of the widest empty band (dotted edges `w·x + b = ±1`), and the support vectors (ringed) sit on its edges.
+
+// %%
+const COLOR0 = '#3b6fb6', COLOR1 = '#d1495b';
+/** Scatter traces of 2-D points by label. */
+function pointTraces(X: nn.Tensor, y: nn.Tensor, names: [string, string]): Trace[] {
+  const xv = X.values(), yv = y.values();
+  return [0, 1].map((k) => {
+    const xs: number[] = [], ys: number[] = [];
+    for (let i = 0; i < yv.length; i++) if (yv[i] === k) { xs.push(xv[2 * i]); ys.push(xv[2 * i + 1]); }
+    return { type: 'scatter', mode: 'markers', name: names[k], x: xs, y: ys, marker: { color: k ? COLOR1 : COLOR0, size: 7 } } as Trace;
+  });
+}
+/** The line w0·x + w1·y + b = level across [lo, hi] on the x axis. */
+function lineTrace(wt: nn.Tensor, bias: number, level: number, lo: number, hi: number, name: string, color: string, dash: 'solid' | 'dash' | 'dot'): Trace {
+  const [w0, w1] = Array.from(wt.values());
+  return { type: 'scatter', mode: 'lines', name, x: [lo, hi], y: [lo, hi].map((u) => (level - bias - w0 * u) / w1), line: { color, dash, width: 2 } };
+}
+const ringed: Trace = {
+  type: 'scatter', mode: 'markers', name: 'support vectors', marker: { color: '#222222', size: 13 },
+  x: Array.from(svIdx, (i) => pts[i][0]), y: Array.from(svIdx, (i) => pts[i][1]),
+};
+new Figure({
+  data: [
+    ringed, ...pointTraces(X2, y2, ['class 0', 'class 1']),
+    ...perceptrons.map(({ q }, i) => lineTrace(q.weight, q.bias.item(), 0, -3, 3, `perceptron ${i + 1}`, ['#8c8c8c', '#e69f00'][i], 'dash')),
+    lineTrace(svm.coef, svm.intercept, 0, -3, 3, 'SVM', '#2a9d8f', 'solid'),
+    lineTrace(svm.coef, svm.intercept, 1, -3, 3, 'SVM margin', '#2a9d8f', 'dot'),
+    { ...lineTrace(svm.coef, svm.intercept, -1, -3, 3, '', '#2a9d8f', 'dot'), showlegend: false },
+  ],
+  layout: { title: 'Separating lines: perceptron vs SVM', width: 720, height: 520, xaxis: { range: [-3, 3] }, yaxis: { range: [-3, 3] } },
+})
+
+// %% [markdown]
+// ## 6 · Kernels (核函数): linear vs RBF
+//
+// Some data no line can separate: here class 1 is a ring around class 0. The SVM only needs inner
+// products `K(xᵢ, xⱼ)`; replacing `xᵢ·xⱼ` by the RBF kernel `K(x, x′) = exp(−γ‖x − x′‖²)` draws
+// the boundary in an implicit feature space where the classes *are* separable. The decision function
+// is `f(x) = Σᵢ αᵢ yᵢ K(xᵢ, x) + b` over the support vectors.
+
+// %%
+const ring: number[][] = [], ringY: number[] = [];
+for (let i = 0; i < 120; i++) {
+  const inner = i < 60;
+  const radius = inner ? 1.0 * Math.sqrt(gen.uniform()) : 1.6 + 0.6 * gen.uniform();
+  const angle = 2 * Math.PI * gen.uniform();
+  ring.push([radius * Math.cos(angle), radius * Math.sin(angle)]);
+  ringY.push(inner ? 0 : 1);
+}
+const XR = nn.tensor(ring, { dtype: 'float64' }), yR = nn.tensor(ringY, { dtype: 'int32' });
+const linearSvm = new nn.SVC({ kernel: 'linear', C: 1 }).fit(XR, yR);
+const rbfSvm = new nn.SVC({ kernel: 'rbf', gamma: 1, C: 10 }).fit(XR, yR);
+console.log(`linear kernel: training accuracy ${(linearSvm.score(XR, yR) * 100).toFixed(1)}%, ${linearSvm.supportVectors.shape[0]} support vectors`);
+console.log(`RBF kernel:    training accuracy ${(rbfSvm.score(XR, yR) * 100).toFixed(1)}%, ${rbfSvm.supportVectors.shape[0]} support vectors`);
+
+// %% [markdown]
+// The decision regions: the background is coloured by the predicted class on a grid, the black
+// curve is `f(x) = 0`, and ringed points are support vectors. The linear SVM can only cut the plane
+// in two halves; the RBF SVM draws a closed curve around the inner class.
+
+// %%
+/** Segments of the curve f = level on a grid (marching squares); NaN separates the segments (a gap in the plot). */
+function contour(f: Float64Array | Float32Array, xs: number[], ys: number[], level = 0): { x: number[]; y: number[] } {
+  const X: number[] = [], Y: number[] = [], nx = xs.length;
+  for (let i = 0; i + 1 < ys.length; i++) {
+    for (let j = 0; j + 1 < nx; j++) {
+      const corners: [number, number, number][] = [
+        [xs[j], ys[i], f[i * nx + j]], [xs[j + 1], ys[i], f[i * nx + j + 1]],
+        [xs[j + 1], ys[i + 1], f[(i + 1) * nx + j + 1]], [xs[j], ys[i + 1], f[(i + 1) * nx + j]],
+      ];
+      const cut: [number, number][] = [];
+      for (let k = 0; k < 4; k++) {
+        const [xa, ya, fa] = corners[k], [xb, yb, fb] = corners[(k + 1) % 4];
+        if ((fa > level) !== (fb > level)) {
+          const t = (level - fa) / (fb - fa);
+          cut.push([xa + t * (xb - xa), ya + t * (yb - ya)]);
+        }
+      }
+      for (let k = 0; k + 1 < cut.length; k += 2) X.push(cut[k][0], cut[k + 1][0], NaN), Y.push(cut[k][1], cut[k + 1][1], NaN);
+    }
+  }
+  return { x: X, y: Y };
+}
+/** A grid over [lo, hi]², its points as a tensor [n·n, 2] (row by row). */
+function grid(lo: number, hi: number, n: number) {
+  const xs = Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  const points: number[][] = [];
+  for (const gy of xs) for (const gx of xs) points.push([gx, gy]);
+  return { xs, points: nn.tensor(points, { dtype: 'float64' }) };
+}
+function decisionPlot(model: nn.SVC, title: string): Figure {
+  const { xs, points } = grid(-2.6, 2.6, 40);
+  const f = model.decisionFunction(points).values() as Float64Array;
+  const pv = points.values();
+  const region = [0, 1].map((k) => {
+    const rx: number[] = [], ry: number[] = [];
+    for (let i = 0; i < f.length; i++) if ((f[i] > 0 ? 1 : 0) === k) { rx.push(pv[2 * i]); ry.push(pv[2 * i + 1]); }
+    return { type: 'scatter', mode: 'markers', x: rx, y: ry, showlegend: false, marker: { color: k ? '#f6cfd4' : '#cfdcf0', size: 10 } } as Trace;
+  });
+  const sv = model.supportIndices.values();
+  const boundary = contour(f, xs, xs, 0);
+  return new Figure({
+    data: [
+      ...region,
+      { type: 'scatter', mode: 'markers', name: 'support vectors', x: Array.from(sv, (i) => ring[i][0]), y: Array.from(sv, (i) => ring[i][1]), marker: { color: '#222222', size: 11 } },
+      ...pointTraces(XR, yR, ['class 0 (inside)', 'class 1 (ring)']),
+      { type: 'scatter', mode: 'lines', name: 'f(x) = 0', x: boundary.x, y: boundary.y, line: { color: '#000000', width: 2 } },
+    ],
+    layout: { title, width: 520, height: 500, xaxis: { range: [-2.6, 2.6] }, yaxis: { range: [-2.6, 2.6] } },
+  });
+}
+display(decisionPlot(linearSvm, `linear kernel: ${(linearSvm.score(XR, yR) * 100).toFixed(0)}% correct`));
+decisionPlot(rbfSvm, `RBF kernel (γ = 1): ${(rbfSvm.score(XR, yR) * 100).toFixed(0)}% correct`)
+
+// %% [markdown]
+// ## Summary
+//
+// - A neuron computes `w·x + b`; the perceptron thresholds it. An image enters as a vector of 784 pixels.
+// - The perceptron rule converges on separable data (Bag vs Ankle boot) and never on non-separable data (Pullover vs Coat).
+// - Ten weight rows give a 10-class linear classifier; each row is a 28×28 template.
+// - The SVM chooses the separating hyperplane with the widest margin, fixed by a few support vectors;
+//   kernels let it draw non-linear boundaries.
+//
+// A single layer stays linear, whatever the training rule. Next, **02-mlp**: stacking layers with
+// activation functions (多层感知器).
