@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# The main job on a fresh clone: set up, build, and train the MLP
-# 784-256-128-10 on the real Fashion-MNIST with a progress bar, then print
-# the test accuracy.
+# The main job on a fresh clone: set everything up and open nnlab's
+# JupyterLab 4 (with the nnlab kernel and extension) on 127.0.0.1 at
+# notebooks/; prints the URL with its token.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-npm run build --silent
-node dist/scripts/train.js --model mlp "$@"
+exec bash scripts/lab.sh "$@"

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Runs every nnlab test on a fresh clone: sets up, type-checks, runs vitest,
-# and prints one closing line "nnlab tests: N passed, N failed".
+# Runs every nnlab test on a fresh clone: sets up (npm packages, Debian
+# packages, the Jupyter kernelspec, JupyterLab and Chromium), type-checks,
+# builds, runs vitest (core, kernel against a real tslab kernel, notebooks,
+# PyTorch and onnxruntime cross-checks), then the browser tests of the
+# JupyterLab extension in Chromium, and prints one closing line
+# "nnlab tests: N passed, N failed" over both.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test || exit 1
@@ -16,8 +20,21 @@ echo "== vitest"
 npx vitest run --reporter=default --reporter=json --outputFile=test-output/vitest.json
 status=$?
 
+echo "== browser tests (JupyterLab 4 + Chromium)"
+browser_pass=0
+browser_fail=1
+if bash scripts/setup-lab.sh --test && bash scripts/lab.sh --build-only; then
+  bash scripts/test-browser.sh || status=1
+  browser_pass=$(grep -c '^    ok ' test-output/browser/report.tap || true)
+  browser_fail=$(grep -c '^    not ok ' test-output/browser/report.tap || true)
+else
+  echo "nnlab tests: setting up or building JupyterLab failed" >&2
+  status=1
+fi
+
 node -e '
 const r = JSON.parse(require("fs").readFileSync("test-output/vitest.json", "utf8"));
-console.log(`\nnnlab tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-' || status=1
+const [bp, bf] = process.argv.slice(1).map(Number);
+console.log(`\nnnlab tests: ${r.numPassedTests + bp} passed, ${r.numFailedTests + bf} failed`);
+' "$browser_pass" "$browser_fail" || status=1
 exit $status

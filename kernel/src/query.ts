@@ -20,7 +20,7 @@ import {
 } from '../protocol';
 import { featureMaps } from './activations';
 import { displayBundle } from './display';
-import { lastInput, notebookVariables } from './registry';
+import { lastInput, notebookVariables, rememberInput } from './registry';
 import { runPayload } from './runView';
 import { layerTree } from './summary';
 import { tensorPayload } from './tensorView';
@@ -101,9 +101,12 @@ function run(request: QueryRequest): QueryResult {
       const index = request.index ?? 0;
       if (index < 0 || index >= input.shape[0]) throw new Error(`sample index ${index} is out of range for an input of shape [${input.shape.join(', ')}]`);
       const sample = input.narrow(0, index, 1);
+      // NOTE: featureMaps remembers its input; a query must not replace the batch the model last saw.
+      const previous = lastInput(model);
       const maps = featureMaps(model, sample, {
         name: request.model, layers: request.layer ? [request.layer] : 'leaves', maxChannels: request.maxChannels ?? 32, includeInput: !request.layer,
       });
+      if (previous) rememberInput(model, previous);
       return { model: request.model, activations: maps.payload };
     }
     case 'run':

@@ -1,0 +1,188 @@
+/**
+ * The WebAssembly SIMD kernels (sources in `assembly/`, compiled by
+ * `scripts/build-wasm.mjs` into `module.ts`): loading, the linear memory, and
+ * the drivers that copy operands in, run a kernel and copy the result out.
+ *
+ * Memory map of the (shared) linear memory, in bytes:
+ *
+ *   [heapBase, ... )               one gemm scratch area per thread (packed A and B blocks)
+ *   [operandBase, ... )            the operands of the current call (bump-allocated, reset per call)
+ *
+ * The memory only grows; views are refreshed after a grow.
+ */
+import { WASM_BASE64 } from './module';
+
+/** The exports of the compiled module. */
+interface Exports {
+  gemm(
+    M: number, N: number, K: number,
+    a: number, aRs: number, aCs: number,
+    b: number, bRs: number, bCs: number,
+    c: number, ldc: number, accumulate: number, work: number,
+  ): void;
+  gemmWorkBytes(): number;
+  heapBase(): number;
+}
+
+const PAGE = 65536;
+const MAX_PAGES = 16384; // must match --maximumMemory in scripts/build-wasm.mjs
+
+/** A compiled module plus the shared memory it runs in; workers instantiate the same pair. */
+export interface WasmRuntime {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  exports: Exports;
+  /** Byte size of one thread's gemm scratch area. */
+  workBytes: number;
+  /** Start of scratch area 0 (scratch area t is at workBase + t·workBytes). */
+  workBase: number;
+}
+
+let runtime: WasmRuntime | null | undefined;
+let loadError: string | null = null;
+
+function decode(b64: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Instantiates `module` over `memory` (synchronously: the module is a few kilobytes). */
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Exports {
+  return new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('nnlab wasm kernel aborted'); } } }).exports as unknown as Exports;
+}
+
+/**
+ * The loaded kernels, or null when this JavaScript engine cannot run them
+ * (no WebAssembly, no SIMD, or no shared memory); `wasmLoadError()` says why.
+ */
+export function wasmRuntime(): WasmRuntime | null {
+  if (runtime !== undefined) return runtime;
+  try {
+    if (typeof WebAssembly === 'undefined') throw new Error('WebAssembly is not available');
+    const module = new WebAssembly.Module(decode(WASM_BASE64));
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    const exports = instantiate(module, memory);
+    const workBytes = exports.gemmWorkBytes();
+    const workBase = align(exports.heapBase(), 64);
+    runtime = { module, memory, exports, workBytes, workBase };
+  } catch (err) {
+    loadError = err instanceof Error ? err.message : String(err);
+    runtime = null;
+  }
+  return runtime;
+}
+
+/** Why the wasm kernels could not load (null if they loaded or were not tried). */
+export function wasmLoadError(): string | null {
+  return loadError;
+}
+
+function align(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+// ---- Memory -----------------------------------------------------------------
+
+let f32 = new Float32Array(0);
+let scratchAreas = 1;
+
+/** Reserves room for `areas` gemm scratch areas (one per thread). */
+export function reserveScratch(areas: number): void {
+  scratchAreas = Math.max(scratchAreas, areas);
+}
+
+/** Grows the memory to hold at least `bytes`, and returns a fresh f32 view of it. */
+export function memoryF32(rt: WasmRuntime, bytes: number): Float32Array {
+  const have = rt.memory.buffer.byteLength;
+  if (bytes > have) {
+    const pages = Math.ceil((bytes - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`nnlab wasm: operands need ${bytes} bytes, above the ${MAX_PAGES * PAGE}-byte memory limit`);
+    rt.memory.grow(pages);
+  }
+  if (f32.buffer !== rt.memory.buffer || f32.length * 4 < rt.memory.buffer.byteLength) f32 = new Float32Array(rt.memory.buffer);
+  return f32;
+}
+
+/** The first operand byte: above every scratch area. */
+export function operandBase(rt: WasmRuntime): number {
+  return align(rt.workBase + scratchAreas * rt.workBytes, 64);
+}
+
+type Storage = Float32Array | Float64Array | Int32Array;
+
+/** Elements of `x` an (rows × cols, strides rs, cs) view at `off` spans, or -1 if a stride is negative. */
+function span(rows: number, cols: number, rs: number, cs: number): number {
+  if (rs < 0 || cs < 0) return -1;
+  return (rows - 1) * rs + (cols - 1) * cs + 1;
+}
+
+/**
+ * Copies the (rows × cols) view of x into f32 at element `at`; returns the
+ * strides the copy has there. A view whose span is small is copied as one
+ * block (strides kept); a sparse one is gathered row-major.
+ */
+function copyIn(f: Float32Array, at: number, x: Storage, off: number, rows: number, cols: number, rs: number, cs: number): [number, number] {
+  const s = span(rows, cols, rs, cs);
+  if (s >= 0 && s <= 2 * rows * cols + 64) {
+    f.set(x.subarray(off, off + s), at);
+    return [rs, cs];
+  }
+  let o = at;
+  for (let i = 0; i < rows; i++) {
+    const r = off + i * rs;
+    if (cs === 1) {
+      f.set(x.subarray(r, r + cols), o);
+      o += cols;
+    } else {
+      for (let j = 0; j < cols; j++) f[o++] = x[r + j * cs];
+    }
+  }
+  return [cols, 1];
+}
+
+/** The room copyIn needs for a view (elements). */
+function copyRoom(rows: number, cols: number, rs: number, cs: number): number {
+  const s = span(rows, cols, rs, cs);
+  return s >= 0 && s <= 2 * rows * cols + 64 ? s : rows * cols;
+}
+
+/**
+ * Hook for the thread pool: when set, runs C = A·B split across threads and
+ * returns true, or returns false to leave it to the calling thread.
+ */
+export let parallelGemm: ((
+  rt: WasmRuntime, M: number, N: number, K: number,
+  a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number, c: number,
+) => boolean) | null = null;
+
+export function setParallelGemm(fn: typeof parallelGemm): void {
+  parallelGemm = fn;
+}
+
+/**
+ * C = A·B in float32 with the wasm kernel; the same contract as
+ * `matmulKernel` (A (i, k) at a[aOff + i·aRs + k·aCs], B (k, j) at
+ * b[bOff + k·bRs + j·bCs], C written contiguously at cOff with row length N).
+ */
+export function wasmMatmul(
+  rt: WasmRuntime,
+  M: number, N: number, K: number,
+  a: Storage, aOff: number, aRs: number, aCs: number,
+  b: Storage, bOff: number, bRs: number, bCs: number,
+  c: Storage, cOff: number,
+): void {
+  const base = operandBase(rt) >> 2;
+  const aAt = base;
+  const bAt = align(aAt + copyRoom(M, K, aRs, aCs), 16);
+  const cAt = align(bAt + copyRoom(K, N, bRs, bCs), 16);
+  const f = memoryF32(rt, (cAt + M * N) * 4);
+  const [ars, acs] = copyIn(f, aAt, a, aOff, M, K, aRs, aCs);
+  const [brs, bcs] = copyIn(f, bAt, b, bOff, K, N, bRs, bCs);
+  if (!parallelGemm || !parallelGemm(rt, M, N, K, aAt * 4, ars, acs, bAt * 4, brs, bcs, cAt * 4)) {
+    rt.exports.gemm(M, N, K, aAt * 4, ars, acs, bAt * 4, brs, bcs, cAt * 4, N, 0, rt.workBase);
+  }
+  c.set(f.subarray(cAt, cAt + M * N), cOff);
+}
