@@ -75,13 +75,20 @@ function packB(b: usize, rs: i32, cs: i32, p0: i32, kc: i32, j0: i32, cols: i32,
         p += step;
       }
     } else {
-      for (let k = 0; k < kc; k++) {
-        const p = base + <usize>k * step;
-        for (let t = 0; t < NR; t++) {
-          store<f32>(o + (<usize>t << 2), t < c ? load<f32>(p + (<usize>(t * cs) << 2)) : 0);
+      // Column by column: with rs == 1 (a transposed B) each column is a contiguous run.
+      for (let t = 0; t < NR; t++) {
+        const d = o + (<usize>t << 2);
+        if (t < c) {
+          let p = base + (<usize>(t * cs) << 2);
+          for (let k = 0; k < kc; k++) {
+            store<f32>(d + (<usize>k << 5), load<f32>(p));
+            p += step;
+          }
+        } else {
+          for (let k = 0; k < kc; k++) store<f32>(d + (<usize>k << 5), 0);
         }
-        o += 32;
       }
+      o += <usize>kc << 5;
     }
   }
 }

@@ -24,9 +24,18 @@ done
 
 bash scripts/setup-jupyter.sh >/dev/null || exit 1
 # The kernel runs dist/ (kernel/bin/nnlab-kernel.js → dist/kernel/src/launcher.js).
-if [ ! -f dist/kernel/src/launcher.js ] || [ -n "$(find src kernel -name '*.ts' -newer dist/kernel/src/launcher.js -print -quit)" ]; then
-  echo "== npm run build (dist/ is older than the sources)"
-  npm run build --silent || exit 1
+# Rebuild when a source is newer, holding the build lock the kernel tests use (one build at a time).
+stale() { [ ! -f dist/kernel/src/launcher.js ] || [ -n "$(find src kernel -name '*.ts' -newer dist/kernel/src/launcher.js -print -quit)" ]; }
+if stale; then
+  mkdir -p test-output
+  lock=test-output/.kernel-build.lock
+  for _ in $(seq 600); do mkdir "$lock" 2>/dev/null && break; sleep 0.2; done
+  trap 'rmdir "$lock" 2>/dev/null' EXIT
+  if stale; then
+    echo "== npm run build (dist/ is older than the sources)"
+    npm run build --silent || exit 1
+  fi
+  rmdir "$lock" 2>/dev/null
 fi
 if [ $build = 1 ]; then node notebooks/src/build.mjs "${names[@]}" || exit 1; fi
 

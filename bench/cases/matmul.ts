@@ -5,6 +5,7 @@
 import * as nn from '../../src';
 import { getBackend, setBackend, type Backend } from '../../src/kernels/backend';
 import { wasmRuntime } from '../../src/kernels/wasm';
+import { getNumThreads, setNumThreads } from '../../src/kernels/threads';
 
 export const MATMUL_SIZES = [256, 512, 1024];
 
@@ -14,7 +15,8 @@ export function matmulGflops(n: number, backend: Backend): number {
   setBackend(backend);
   try {
     const a = nn.randn([n, n]), b = nn.randn([n, n]);
-    nn.noGrad(() => nn.matmul(a, b));
+    // Warm up (JIT, memory growth, worker start) for ~0.1 s before timing.
+    for (const w0 = performance.now(); performance.now() - w0 < 100; ) nn.noGrad(() => nn.matmul(a, b));
     // Repeat until at least ~0.3 s has passed so small sizes are measured too.
     let reps = 0;
     const t0 = performance.now();
@@ -30,14 +32,27 @@ export function matmulGflops(n: number, backend: Backend): number {
   }
 }
 
-/** Rows of the matmul table: size, js GFLOPS, wasm GFLOPS (or '—' without wasm). */
+/** GFLOPS on the wasm backend with `threads` threads. */
+function wasmGflops(n: number, threads: number): number {
+  const before = getNumThreads();
+  setNumThreads(threads);
+  try {
+    return matmulGflops(n, 'wasm');
+  } finally {
+    setNumThreads(before);
+  }
+}
+
+/** Rows of the matmul table: size, js GFLOPS, wasm GFLOPS on 1 thread and on the default thread count. */
 export function matmulRows(): string[][] {
-  const rows: string[][] = [['matmul float32', 'js GFLOPS', 'wasm GFLOPS']];
+  const threads = getNumThreads();
+  const rows: string[][] = [['matmul float32 n×n', 'js GFLOPS', 'wasm 1 thread', `wasm ${threads} threads`]];
   for (const n of MATMUL_SIZES) {
     const js = matmulGflops(n, 'js');
-    const wasm = wasmRuntime() ? matmulGflops(n, 'wasm').toFixed(1) : '—';
-    rows.push([`${n}×${n}`, js.toFixed(1), wasm]);
-    console.log(`matmul ${n}: js ${js.toFixed(1)} GFLOPS, wasm ${wasm} GFLOPS`);
+    const one = wasmRuntime() ? wasmGflops(n, 1).toFixed(1) : '—';
+    const all = wasmRuntime() ? wasmGflops(n, threads).toFixed(1) : '—';
+    rows.push([`${n}`, js.toFixed(1), one, all]);
+    console.log(`matmul ${n}: js ${js.toFixed(1)} GFLOPS, wasm ${one} GFLOPS on 1 thread, ${all} on ${threads}`);
   }
   return rows;
 }

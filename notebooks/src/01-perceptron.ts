@@ -2,7 +2,9 @@
 // # 1 · The perceptron (感知器)
 //
 // This is the first stop of the walk from the perceptron to CNNs and RNNs. Every claim below is
-// followed by a cell that computes it; run the cells top to bottom (the kernel is **nnlab (TypeScript)**).
+// followed by a cell that computes it; run the cells top to bottom with the **nnlab (TypeScript)**
+// kernel (`npm start` opens JupyterLab on this folder; `bash scripts/run-notebooks.sh` re-executes
+// every notebook headless and saves the outputs).
 //
 // 1. A neuron (神经元): `w·x + b`
 // 2. An image is a vector: 28×28 → 784 (数据输入)
@@ -81,7 +83,7 @@ console.log('flattened:', train.images.shape, '→', flat.shape);
 console.log(`pixel (${r}, ${c}) of image 0 = ${train.images.values()[r * 28 + c].toFixed(4)}; element ${28 * r + c} of its vector = ${flat.select(0, 0).values()[28 * r + c].toFixed(4)}`);
 
 // %% [markdown]
-// ## 3 · Binary classification (二分类) with the perceptron rule
+// ## 3 · Binary classification (二分类) with the perceptron rule (感知器学习规则)
 //
 // Take two classes, label one 0 and the other 1, and learn `w` (784 numbers) and `b`. The perceptron
 // rule visits the samples one by one and changes the weights only on a mistake:

@@ -97,11 +97,11 @@ linePlot(curves.map((c) => ({ name: c.name, x: xv1, y: c.dy })), { title: "deriv
 // sigmoid layers shrinks at each one (the vanishing gradient, 梯度消失, of notebook 05). ReLU passes
 // a derivative of exactly 1 for every positive input.
 //
-// ## 3 · NAND from one perceptron (与非门); XOR needs a hidden layer
+// ## 3 · NAND from one perceptron (与非门); XOR (异或) needs a hidden layer (隐藏层)
 //
 // NAND is 0 only when both inputs are 1. One perceptron with `w = (−2, −2)`, `b = 3` computes it:
-// `3 − 2x₁ − 2x₂ > 0` unless `x₁ = x₂ = 1`. (NAND is universal: every logic circuit can be built from
-// NAND gates, so networks of perceptrons can compute any Boolean function.)
+// `3 − 2x₁ − 2x₂ > 0` unless `x₁ = x₂ = 1`. (NAND is a universal gate: any logic circuit can be built
+// from NAND gates alone, hence from perceptrons; the XOR below is one example.)
 
 // %%
 const truthTable = [[0, 0], [0, 1], [1, 0], [1, 1]];
@@ -392,13 +392,13 @@ for (const [name, param, hand] of byHandGrads) {
 }
 
 // %% [markdown]
-// ## 8 · An MLP on Fashion-MNIST, with the live loss plot
+// ## 8 · An MLP (多层感知器) on Fashion-MNIST, with the live loss plot
 //
 // `784 → 256 → ReLU → 128 → ReLU → 10`, trained with mini-batch SGD (momentum 0.9, batch 64) on
 // cross-entropy. `liveFit` is `fit` with a live display: progress, loss and accuracy update in place
 // while it trains (and the final chart stays in the saved notebook as an image).
 //
-// To keep this notebook quick it trains on 12,000 images for 2 epochs. The full training set from
+// To keep this notebook quick it trains on 12,000 images for 3 epochs. The full training set from
 // the command line: `npm run train -- --model mlp --epochs 5`.
 
 // %%
@@ -412,7 +412,7 @@ summary(mlp, [1, 784])
 
 // %%
 const optimizer = new nn.optim.SGD(mlp.parameters(), { lr: 0.05, momentum: 0.9 });
-const run = await liveFit(mlp, { trainLoader, valLoader: testLoader, optimizer, epochs: 2, name: 'MLP 784-256-128-10' });
+const run = await liveFit(mlp, { trainLoader, valLoader: testLoader, optimizer, epochs: 3, name: 'MLP 784-256-128-10' });
 
 // %%
 const testResult = nn.evaluate(mlp, testLoader);

@@ -20,6 +20,7 @@ import * as nn from 'nnlab';
 import { display, displayBundle, featureMaps, filterImages, summary, confusionMatrix, liveFit, linePlot, tensorHeatmap, Figure, type Trace } from 'nnlab/kernel';
 nn.manualSeed(0);
 const maxDiff = (a: nn.Tensor, b: nn.Tensor) => a.sub(b).abs().max().item();
+const shapeOf = (t: nn.Tensor) => `[${t.shape.join(', ')}]`;
 /** Images [N, 1, 28, 28] or [N, 784] as one PNG row of tiles (shared colour scale), with a caption for text-only viewers. */
 function showImages(images: nn.Tensor, caption: string) {
   const heat = tensorHeatmap(images.reshape([images.shape[0], 28, 28]))!;
@@ -179,7 +180,7 @@ const xv = x5.values(), kv = k3.values();
 let o00 = 0;
 for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) o00 += xv[i * 5 + j] * kv[i * 3 + j];
 console.log('input 5×5:', JSON.stringify(x5.reshape([5, 5]).toArray()));
-console.log(`output ${y3.shape} (3×3), y[0, 0]: by hand ${o00}, conv2d ${y3.values()[0]}`);
+console.log(`output ${shapeOf(y3)}, y[0, 0]: by hand ${o00}, conv2d ${y3.values()[0]}`);
 
 // %% [markdown]
 // ## 3 · A Sobel filter (边缘检测)
@@ -199,7 +200,7 @@ featureMaps(new nn.Sequential(sobel), shoe, { name: 'Sobel' })
 showImages(nn.concat([shoe, magnitude.div(magnitude.max())]), 'the image and its Sobel gradient magnitude (scaled to 0..1)');
 
 // %% [markdown]
-// ## 4 · Multi-channel convolution by hand vs Conv2d
+// ## 4 · Multi-channel convolution (多通道卷积) by hand vs Conv2d
 //
 // With C input channels each kernel is C×K×K: it covers all channels at once, and the C products
 // are summed into *one* output map. `out` kernels give `out` maps:
@@ -225,7 +226,7 @@ for (let o = 0; o < O; o++) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo;
   yHandConv[(o * Ho + i) * Wo + j] = s;
 }
 const yLayer = conv.forward(xin);
-console.log(`weight ${conv.weight.shape}, output ${yLayer.shape}`);
+console.log(`input ${shapeOf(xin)}, weight ${shapeOf(conv.weight)} (out, in, K, K), output ${shapeOf(yLayer)}`);
 console.log(`max |by hand − Conv2d| = ${maxDiff(nn.tensor(yHandConv, { shape: [1, O, Ho, Wo] }), yLayer).toExponential(1)}`);
 
 // %% [markdown]
@@ -259,11 +260,12 @@ console.log(`one-pixel shift: ${(same(shoe, shifted) * 100).toFixed(0)}% of the 
 
 // %% [markdown]
 // **Batch normalisation** normalises each channel over the batch (and positions) during training,
-// `y = γ·(x − μ_B)/√(σ²_B + ε) + β`, which keeps activations in a good range and speeds up training.
-// Right after it each channel has mean 0 and variance 1:
+// `y = γ·(x − μ_B)/√(σ²_B + ε) + β` (γ and β are learned), so each channel reaches the next layer
+// at the same scale whatever the weights before it did. It usually sits between a convolution and its
+// ReLU. Right after it each channel has mean 0 and variance 1:
 
 // %%
-const feats = nn.relu(new nn.Conv2d(1, 6, 5, { padding: 2 }).forward(train.images.narrow(0, 0, 64)));
+const feats = nn.noGrad(() => new nn.Conv2d(1, 6, 5, { padding: 2 }).forward(train.images.narrow(0, 0, 64)));
 const bn = new nn.BatchNorm2d(6);
 const normed = bn.forward(feats);
 const chanStats = (t: nn.Tensor) => ({ mean: t.mean([0, 2, 3]), variance: t.sub(t.mean([0, 2, 3], true)).square().mean([0, 2, 3]) });
@@ -288,7 +290,7 @@ console.log(`LeNet-5: ${total.toLocaleString('en')} parameters; convolutions ${c
 console.log(`a fully connected layer from the 28×28 image to conv 1's 6×28×28 maps would need ${(784 * 6 * 784 + 6 * 784).toLocaleString('en')} weights; conv 1 has ${model.features.at(0).numParameters()}`);
 
 // %% [markdown]
-// ## 6 · LeNet-5
+// ## 6 · LeNet-5 (经典卷积神经网络)
 //
 // `conv 6@5×5 (pad 2) → ReLU → max-pool 2 → conv 16@5×5 → ReLU → max-pool 2 → FC 400→120 → ReLU → FC 120→84 → ReLU → FC 84→10`.
 // The summary traces one forward pass for the output shape, parameters and multiply-adds of each layer:
@@ -297,19 +299,20 @@ console.log(`a fully connected layer from the 28×28 image to conv 1's 6×28×28
 summary(model, [1, 1, 28, 28])
 
 // %% [markdown]
-// Training with the live plot: Adam (lr 2·10⁻³, batch 32) on 12,000 training images for one epoch,
-// validated on 1,000 test images. Training on all 60,000 images for 5 epochs gives a much better
+// Training with the live plot: Adam (lr 2·10⁻³, batch 32), two epochs over 12,000 training images,
+// validated on 1,000 test images after each epoch. Training on all 60,000 images for 5 epochs gives a much better
 // model; from the command line: `npm run train -- --model lenet --epochs 5`.
 
 // %%
-const trainLoader = new nn.data.DataLoader(new nn.data.TensorDataset(train.images, train.labels), { batchSize: 32, shuffle: true, generator: new nn.Generator(0) });
+const trainSet = new nn.data.TensorDataset(train.images, train.labels);
+const trainLoader = new nn.data.DataLoader(trainSet, { batchSize: 32, shuffle: true, generator: new nn.Generator(0) });
 const testLoader = new nn.data.DataLoader(new nn.data.TensorDataset(test.images, test.labels), { batchSize: 500 });
 const optimizer = new nn.optim.Adam(model.parameters(), { lr: 2e-3 });
-const run = await liveFit(model, { trainLoader, valLoader: testLoader, optimizer, epochs: 1, name: 'LeNet-5' });
+const run = await liveFit(model, { trainLoader, valLoader: testLoader, optimizer, epochs: 2, name: 'LeNet-5' });
 
 // %%
 const result = nn.evaluate(model, testLoader);
-console.log(`LeNet-5 test accuracy: ${(result.accuracy! * 100).toFixed(1)}% on ${test.images.shape[0]} test images (trained on ${train.images.shape[0]} images, ${run.stepLosses.length} steps)`);
+console.log(`LeNet-5 test accuracy: ${(result.accuracy! * 100).toFixed(1)}% on ${test.images.shape[0]} test images (${run.epochs.length} epochs over ${trainSet.length} images, ${run.stepLosses.length} steps)`);
 
 // %% [markdown]
 // ### Activation maps (特征图) of every layer
@@ -338,11 +341,15 @@ filterImages(model.features.at(3), { name: 'conv 2 (features.3)' })
 // %% [markdown]
 // ### Confusion matrix (混淆矩阵)
 //
-// Rows are the true classes, columns the predictions. The errors concentrate on similar garments
-// (shirts, T-shirts, pullovers and coats):
+// Rows are the true classes, columns the predictions. The most frequent mistakes, counted below,
+// are between garments that look alike:
 
 // %%
 const predictions = nn.noGrad(() => model.forward(test.images)).argmax(1);
+const mistakes = new Map<string, number>();
+const pv = predictions.values(), tv = test.labels.values();
+for (let i = 0; i < tv.length; i++) if (pv[i] !== tv[i]) mistakes.set(`${classNames[tv[i]]} → ${classNames[pv[i]]}`, (mistakes.get(`${classNames[tv[i]]} → ${classNames[pv[i]]}`) ?? 0) + 1);
+console.log('most frequent mistakes (true → predicted):', [...mistakes].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} ×${n}`).join(', '));
 confusionMatrix(predictions, test.labels, { classNames })
 
 // %% [markdown]

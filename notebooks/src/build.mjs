@@ -6,7 +6,7 @@
 //   // %%                   a code cell: the following lines as they are
 // Blank lines at the start and end of a cell are dropped.
 //
-// usage: node notebooks/src/build.mjs [names...]   (default: every notebooks/src/[0-9]*.ts)
+// usage: node notebooks/src/build.mjs [--out DIR] [names...]   (default: every notebooks/src/[0-9]*.ts into notebooks/)
 // Then `bash scripts/run-notebooks.sh` executes them and writes the outputs in place.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,9 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SRC = dirname(fileURLToPath(import.meta.url));
-const OUT = join(SRC, '..');
+const args = process.argv.slice(2);
+const outAt = args.indexOf('--out');
+const OUT = outAt >= 0 ? args.splice(outAt, 2)[1] : join(SRC, '..');
 
 function trimBlank(lines) {
   let a = 0, b = lines.length;
@@ -65,12 +67,12 @@ function toNotebook(cells, name) {
   };
 }
 
-const wanted = process.argv.slice(2);
+const wanted = args;
 const files = readdirSync(SRC).filter((f) => /^\d\d-.*\.ts$/.test(f)).sort()
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)));
 for (const f of files) {
   const name = basename(f, '.ts');
   const cells = parse(readFileSync(join(SRC, f), 'utf8'), f);
   writeFileSync(join(OUT, `${name}.ipynb`), JSON.stringify(toNotebook(cells, name), null, 1) + '\n');
-  console.log(`built notebooks/${name}.ipynb (${cells.length} cells)`);
+  console.log(`built ${join(OUT, `${name}.ipynb`)} (${cells.length} cells)`);
 }

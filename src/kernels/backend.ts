@@ -16,6 +16,8 @@
 import { ArgumentError } from '../errors';
 import { wasmLoadError, wasmRuntime, type WasmRuntime } from './wasm';
 
+export { getNumThreads, setNumThreads, setParallelThreshold } from './threads';
+
 export type Backend = 'js' | 'wasm';
 
 let current: Backend | undefined;

@@ -9,6 +9,8 @@
  * block of packed B stays in cache while every A panel passes over it.
  */
 import type { Storage } from './elementwise';
+import { activeWasm, WASM_MIN_MACS } from './backend';
+import { wasmMatmul } from './wasm';
 
 const TILE = 4;
 const COL_BLOCK = 256;
@@ -56,6 +58,15 @@ export function matmulKernel(
   b: Storage, bOff: number, bRs: number, bCs: number,
   c: Storage, cOff: number,
 ): void {
+  // The wasm SIMD kernel (float32 in and out) when selected and the problem is big enough.
+  const rt = activeWasm();
+  if (
+    rt !== null && M * N * K >= WASM_MIN_MACS && c instanceof Float32Array &&
+    !(a instanceof Float64Array) && !(b instanceof Float64Array) && aRs >= 0 && aCs >= 0 && bRs >= 0 && bCs >= 0 &&
+    wasmMatmul(rt, M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff)
+  ) {
+    return;
+  }
   if (K === 0) {
     for (let i = 0; i < M * N; i++) c[cOff + i] = 0;
     return;

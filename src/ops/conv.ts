@@ -19,6 +19,8 @@ import {
   packWeights, padPlanes, paddedSize, unpadPlanes, type Window2D,
 } from '../kernels/im2col';
 import type { Storage } from '../kernels/elementwise';
+import { activeWasm, WASM_MIN_MACS } from '../kernels/backend';
+import { wasmConvBackward, wasmConvForward } from '../kernels/wasm/conv';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
 
 /** A size given once for both axes, or as [height, width]. */
@@ -232,7 +234,20 @@ function layout(xv: Storage | null, N: number, O: number, groups: number, g: Win
   };
 }
 
+/** The wasm runtime when the wasm backend is on, the conv is float32 and big enough; else null. */
+function convWasm(dtype: DType, N: number, O: number, groups: number, g: Window2D) {
+  if (dtype !== 'float32') return null;
+  const rt = activeWasm();
+  return rt !== null && N * O * g.oH * g.oW * (g.C / groups) * g.kH * g.kW >= WASM_MIN_MACS ? rt : null;
+}
+
 function convForward(xv: Storage, wv: Storage, bv: Storage | null, N: number, O: number, groups: number, g: Window2D, dtype: DType): Storage {
+  const rt = convWasm(dtype, N, O, groups, g);
+  if (rt) {
+    const out = new Float32Array(N * O * g.oH * g.oW);
+    wasmConvForward(rt, xv, wv, bv, N, O, groups, g, out);
+    return out;
+  }
   const { xp, Og, K, L, sampleSize, groupSize, taps, pos } = layout(xv, N, O, groups, g);
   const out = allocate(dtype, N * O * L);
   for (let grp = 0; grp < groups; grp++) {
@@ -248,12 +263,45 @@ function convForward(xv: Storage, wv: Storage, bv: Storage | null, N: number, O:
 
 // ---- Backward rule --------------------------------------------------------
 
+/** The conv2d backward rule on the wasm backend (float32): [dx, dweight, dbias?]. */
+function convBackwardWasm(
+  rt: NonNullable<ReturnType<typeof activeWasm>>, grad: Tensor, x: Tensor, weight: Tensor, bias: Tensor | undefined,
+  needX: boolean, needW: boolean, needB: boolean, groups: number, g: Window2D,
+): (Tensor | null)[] {
+  const N = x.shape[0], O = weight.shape[0];
+  const gv = grad.values();
+  const dx = needX ? new Float32Array(x.size) : null;
+  const dw = needW ? new Float32Array(weight.size) : null;
+  wasmConvBackward(rt, needW ? x.values() : null, needX ? weight.values() : null, gv, N, O, groups, g, dx, dw);
+  const result: (Tensor | null)[] = [dx && new Tensor(dx, [...x.shape]), dw && new Tensor(dw, [...weight.shape])];
+  if (bias) {
+    let db: Tensor | null = null;
+    if (needB) {
+      const L = g.oH * g.oW;
+      const sums = new Float64Array(O);
+      for (let n = 0; n < N; n++) {
+        for (let o = 0; o < O; o++) {
+          let s = 0;
+          for (let p = (n * O + o) * L, end = p + L; p < end; p++) s += gv[p];
+          sums[o] += s;
+        }
+      }
+      db = new Tensor(Float32Array.from(sums), [O]);
+    }
+    result.push(db);
+  }
+  return result;
+}
+
 export const convRules: { [K in 'conv2d']: BackwardRule } = {
   conv2d: (grad, { inputs, saved }) => {
     const [x, weight, bias] = inputs;
     const g = saved.geom as Window2D, groups = saved.groups as number;
     const N = x.shape[0], O = weight.shape[0];
     const needX = x.requiresGrad, needW = weight.requiresGrad, needB = bias !== undefined && bias.requiresGrad;
+    const f64 = x.dtype === 'float64' || weight.dtype === 'float64' || bias?.dtype === 'float64';
+    const rt = convWasm(f64 ? 'float64' : 'float32', N, O, groups, g);
+    if (rt) return convBackwardWasm(rt, grad, x, weight, bias, needX, needW, needB, groups, g);
     const { xp, Og, K, L, sampleSize, groupSize, Hp, Wp, taps, pos } = layout(needW ? x.values() : null, N, O, groups, g);
     const gv = grad.values();
     const dy = buffer('dy', gv.length);

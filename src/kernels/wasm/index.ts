@@ -12,6 +12,21 @@
  */
 import { WASM_BASE64 } from './module';
 
+// The few WebAssembly JS-API types used here (the project's lib is ES2022 without DOM).
+/** A compiled WebAssembly module (opaque). */
+export type WasmModule = object;
+/** A WebAssembly.Memory. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+  Memory: new (desc: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
 /** The exports of the compiled module. */
 interface Exports {
   gemm(
@@ -22,6 +37,8 @@ interface Exports {
   ): void;
   gemmWorkBytes(): number;
   heapBase(): number;
+  im2col(xp: number, ss: number, N: number, taps: number, K: number, pos: number, L: number, col: number, oW: number, sw: number): void;
+  col2im(dcol: number, ss: number, N: number, taps: number, K: number, pos: number, L: number, dxp: number, oW: number, sw: number): void;
 }
 
 const PAGE = 65536;
@@ -29,8 +46,8 @@ const MAX_PAGES = 16384; // must match --maximumMemory in scripts/build-wasm.mjs
 
 /** A compiled module plus the shared memory it runs in; workers instantiate the same pair. */
 export interface WasmRuntime {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
+  module: WasmModule;
+  memory: WasmMemory;
   exports: Exports;
   /** Byte size of one thread's gemm scratch area. */
   workBytes: number;
@@ -50,8 +67,8 @@ function decode(b64: string): Uint8Array {
 }
 
 /** Instantiates `module` over `memory` (synchronously: the module is a few kilobytes). */
-export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Exports {
-  return new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('nnlab wasm kernel aborted'); } } }).exports as unknown as Exports;
+export function instantiate(module: WasmModule, memory: WasmMemory): Exports {
+  return new WA!.Instance(module, { env: { memory, abort: () => { throw new Error('nnlab wasm kernel aborted'); } } }).exports as unknown as Exports;
 }
 
 /**
@@ -61,9 +78,9 @@ export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memo
 export function wasmRuntime(): WasmRuntime | null {
   if (runtime !== undefined) return runtime;
   try {
-    if (typeof WebAssembly === 'undefined') throw new Error('WebAssembly is not available');
-    const module = new WebAssembly.Module(decode(WASM_BASE64));
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    if (WA === undefined) throw new Error('WebAssembly is not available');
+    const module = new WA.Module(decode(WASM_BASE64));
+    const memory = new WA.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     const exports = instantiate(module, memory);
     const workBytes = exports.gemmWorkBytes();
     const workBase = align(exports.heapBase(), 64);
@@ -111,7 +128,7 @@ export function operandBase(rt: WasmRuntime): number {
   return align(rt.workBase + scratchAreas * rt.workBytes, 64);
 }
 
-type Storage = Float32Array | Float64Array | Int32Array;
+export type Storage = Float32Array | Float64Array | Int32Array;
 
 /** Elements of `x` an (rows × cols, strides rs, cs) view at `off` spans, or -1 if a stride is negative. */
 function span(rows: number, cols: number, rs: number, cs: number): number {
@@ -155,7 +172,7 @@ function copyRoom(rows: number, cols: number, rs: number, cs: number): number {
  */
 export let parallelGemm: ((
   rt: WasmRuntime, M: number, N: number, K: number,
-  a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number, c: number,
+  a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number, c: number, ldc: number,
 ) => boolean) | null = null;
 
 export function setParallelGemm(fn: typeof parallelGemm): void {
@@ -166,6 +183,7 @@ export function setParallelGemm(fn: typeof parallelGemm): void {
  * C = A·B in float32 with the wasm kernel; the same contract as
  * `matmulKernel` (A (i, k) at a[aOff + i·aRs + k·aCs], B (k, j) at
  * b[bOff + k·bRs + j·bCs], C written contiguously at cOff with row length N).
+ * Returns false (computing nothing) when the operands do not fit the wasm memory.
  */
 export function wasmMatmul(
   rt: WasmRuntime,
@@ -173,16 +191,38 @@ export function wasmMatmul(
   a: Storage, aOff: number, aRs: number, aCs: number,
   b: Storage, bOff: number, bRs: number, bCs: number,
   c: Storage, cOff: number,
-): void {
+): boolean {
   const base = operandBase(rt) >> 2;
   const aAt = base;
   const bAt = align(aAt + copyRoom(M, K, aRs, aCs), 16);
   const cAt = align(bAt + copyRoom(K, N, bRs, bCs), 16);
+  // Operands too big for the wasm memory stay on the js loops.
+  if ((cAt + M * N) * 4 > MAX_PAGES * PAGE) return false;
   const f = memoryF32(rt, (cAt + M * N) * 4);
   const [ars, acs] = copyIn(f, aAt, a, aOff, M, K, aRs, aCs);
   const [brs, bcs] = copyIn(f, bAt, b, bOff, K, N, bRs, bCs);
-  if (!parallelGemm || !parallelGemm(rt, M, N, K, aAt * 4, ars, acs, bAt * 4, brs, bcs, cAt * 4)) {
-    rt.exports.gemm(M, N, K, aAt * 4, ars, acs, bAt * 4, brs, bcs, cAt * 4, N, 0, rt.workBase);
-  }
+  gemmAt(rt, M, N, K, aAt * 4, ars, acs, bAt * 4, brs, bcs, cAt * 4, N);
   c.set(f.subarray(cAt, cAt + M * N), cOff);
+  return true;
+}
+
+/**
+ * C = A·B on operands already in wasm memory (byte addresses, element
+ * strides; C row stride ldc), split across the thread pool when one is set.
+ */
+export function gemmAt(
+  rt: WasmRuntime, M: number, N: number, K: number,
+  a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number, c: number, ldc: number,
+): void {
+  if (!parallelGemm || !parallelGemm(rt, M, N, K, a, aRs, aCs, b, bRs, bCs, c, ldc)) {
+    rt.exports.gemm(M, N, K, a, aRs, aCs, b, bRs, bCs, c, ldc, 0, rt.workBase);
+  }
+}
+
+let i32 = new Int32Array(0);
+
+/** An i32 view of the whole memory (call after memoryF32 has grown it). */
+export function memoryI32(rt: WasmRuntime): Int32Array {
+  if (i32.buffer !== rt.memory.buffer || i32.length * 4 < rt.memory.buffer.byteLength) i32 = new Int32Array(rt.memory.buffer);
+  return i32;
 }

@@ -1,0 +1,181 @@
+/**
+ * The thread pool for the wasm kernels: `worker_threads` that instantiate the
+ * same WebAssembly module over the same shared memory, so a large gemm is
+ * split into column (or row) blocks with no copying. The calling thread takes
+ * the first block; workers wait on `Atomics.wait` between jobs and are
+ * `unref`'d, so they never keep the process alive.
+ *
+ * The thread count defaults to the machine's cores (`os.availableParallelism()`)
+ * or the `NNLAB_THREADS` environment variable; `setNumThreads(1)` keeps every
+ * kernel on the calling thread. Gemms below `PARALLEL_MIN_MACS` multiply-adds
+ * stay on one thread, where waking workers costs more than it gains.
+ * @example
+ *   setNumThreads(2);
+ *   getNumThreads()   // 2
+ */
+import { ArgumentError } from '../errors';
+import { reserveScratch, setParallelGemm, wasmRuntime, type WasmRuntime } from './wasm';
+
+/** Gemms with fewer multiply-adds than this run on the calling thread only. */
+export let PARALLEL_MIN_MACS = 1 << 21;
+
+/** How many gemms have been split across threads so far (for tests and benchmarks). */
+export let parallelRuns = 0;
+
+const NR = 8; // column panel width of the wasm micro-kernel: blocks start on a panel
+const PARAMS = 16; // Int32 job parameters per worker
+
+// The worker: receives the module and memory, then runs gemm jobs from its slot.
+// ctl[t*4]: job generation written by the main thread; ctl[t*4 + 1]: generation finished.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctl, params, slot } = workerData;
+const ex = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('nnlab wasm worker aborted'); } } }).exports;
+const c = new Int32Array(ctl), p = new Int32Array(params);
+let seen = 0;
+for (;;) {
+  Atomics.wait(c, slot * 4, seen);
+  seen = Atomics.load(c, slot * 4);
+  if (seen < 0) break;
+  const q = slot * ${PARAMS};
+  try {
+    ex.gemm(p[q], p[q + 1], p[q + 2], p[q + 3], p[q + 4], p[q + 5], p[q + 6], p[q + 7], p[q + 8], p[q + 9], p[q + 10], 0, p[q + 11]);
+  } catch (err) {
+    Atomics.store(c, slot * 4 + 2, 1);
+  }
+  Atomics.store(c, slot * 4 + 1, seen);
+  Atomics.notify(c, slot * 4 + 1);
+}
+`;
+
+interface Pool {
+  workers: { terminate(): Promise<number> }[];
+  ctl: Int32Array;
+  params: Int32Array;
+  generation: number;
+}
+
+let pool: Pool | null = null;
+let threads = defaultThreads();
+
+function nodeRequire(name: string): unknown {
+  return typeof process !== 'undefined' && process.versions?.node ? require(name) : null;
+}
+
+function defaultThreads(): number {
+  const env = typeof process !== 'undefined' ? process.env?.NNLAB_THREADS : undefined;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`NNLAB_THREADS: expected an integer ≥ 1, got '${env}'`);
+    return n;
+  }
+  const os = nodeRequire('node:os') as typeof import('node:os') | null;
+  if (!os) return 1;
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** The number of threads the wasm kernels use (the calling thread included). */
+export function getNumThreads(): number {
+  return threads;
+}
+
+/**
+ * Sets the number of threads for the wasm kernels (1 = the calling thread
+ * only). Running workers are stopped; new ones start on the next large gemm.
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`setNumThreads: expected an integer ≥ 1, got ${n}`);
+  stopPool();
+  threads = n;
+  install();
+}
+
+/** Sets the size (multiply-adds) above which a gemm is split across threads. */
+export function setParallelThreshold(macs: number): void {
+  PARALLEL_MIN_MACS = macs;
+}
+
+function stopPool(): void {
+  if (!pool) return;
+  for (let t = 0; t < pool.workers.length; t++) {
+    Atomics.store(pool.ctl, (t + 1) * 4, -1);
+    Atomics.notify(pool.ctl, (t + 1) * 4);
+  }
+  pool = null;
+}
+
+function startPool(rt: WasmRuntime): Pool | null {
+  const wt = nodeRequire('node:worker_threads') as typeof import('node:worker_threads') | null;
+  if (!wt) return null;
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * 4 * threads));
+  const params = new Int32Array(new SharedArrayBuffer(4 * PARAMS * threads));
+  reserveScratch(threads);
+  const workers = [];
+  for (let t = 1; t < threads; t++) {
+    const w = new wt.Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module: rt.module, memory: rt.memory, ctl: ctl.buffer, params: params.buffer, slot: t },
+    });
+    w.unref();
+    workers.push(w);
+  }
+  return { workers, ctl, params, generation: 0 };
+}
+
+/** Splits one gemm over the pool; false when it should run on the calling thread alone. */
+function parallel(
+  rt: WasmRuntime, M: number, N: number, K: number,
+  a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number, c: number, ldc: number,
+): boolean {
+  if (threads < 2 || M * N * K < PARALLEL_MIN_MACS) return false;
+  // Split the longer of N (by 8-column panels) and M (by 4-row panels).
+  const byCols = N >= M;
+  const unit = byCols ? NR : 4;
+  const units = Math.ceil((byCols ? N : M) / unit);
+  const T = Math.min(threads, units);
+  if (T < 2) return false;
+  if (!pool) pool = startPool(rt);
+  if (!pool) return false;
+  const p = pool;
+  const gen = ++p.generation;
+  const blocks: [number, number][] = [];
+  for (let t = 0; t < T; t++) {
+    const u0 = Math.floor((units * t) / T), u1 = Math.floor((units * (t + 1)) / T);
+    blocks.push([u0 * unit, Math.min(byCols ? N : M, u1 * unit)]);
+  }
+  const job = (t: number, q: Int32Array | null): number[] => {
+    const [s, e] = blocks[t];
+    const args = byCols
+      ? [M, e - s, K, a, aRs, aCs, b + 4 * s * bCs, bRs, bCs, c + 4 * s, ldc, rt.workBase + t * rt.workBytes]
+      : [e - s, N, K, a + 4 * s * aRs, aRs, aCs, b, bRs, bCs, c + 4 * s * ldc, ldc, rt.workBase + t * rt.workBytes];
+    if (q) q.set(args, t * PARAMS);
+    return args;
+  };
+  for (let t = 1; t < T; t++) {
+    job(t, p.params);
+    Atomics.store(p.ctl, t * 4, gen);
+    Atomics.notify(p.ctl, t * 4);
+  }
+  const [m, n, k, pa, ars, acs, pb, brs, bcs, pc, l, w] = job(0, null);
+  rt.exports.gemm(m, n, k, pa, ars, acs, pb, brs, bcs, pc, l, 0, w);
+  for (let t = 1; t < T; t++) {
+    for (let v = Atomics.load(p.ctl, t * 4 + 1); v !== gen; v = Atomics.load(p.ctl, t * 4 + 1)) Atomics.wait(p.ctl, t * 4 + 1, v, 1000);
+  }
+  for (let t = 1; t < T; t++) {
+    if (Atomics.load(p.ctl, t * 4 + 2) !== 0) {
+      stopPool();
+      throw new Error(`nnlab wasm: gemm ${M}×${K} · ${K}×${N} failed in worker thread ${t}`);
+    }
+  }
+  parallelRuns++;
+  return true;
+}
+
+/** Installs the pool as the wasm gemm's splitter (a no-op without wasm). */
+function install(): void {
+  if (!wasmRuntime()) return;
+  reserveScratch(threads);
+  setParallelGemm(threads > 1 ? parallel : null);
+}
+
+install();

@@ -1,0 +1,143 @@
+// Every op that has a wasm kernel, run on both backends (the plain js loops and
+// the WebAssembly SIMD kernels) with the same float32 inputs: forward values and
+// every gradient agree within float32 tolerance. The wasm size threshold is set
+// to 0 so even small cases take the wasm path.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Tensor, randn, matmul, conv2d, conv1d, Generator } from '../../src';
+import { getBackend, setBackend, setWasmThreshold, WASM_MIN_MACS, type Backend } from '../../src/kernels/backend';
+import { ArgumentError } from '../../src';
+import { setConvChunkFloats } from '../../src/kernels/wasm/conv';
+
+/** Runs fn on fresh float32 leaves copied from `inputs` with the given backend; returns [output, ...grads]. */
+function run(backend: Backend, inputs: Tensor[], fn: (...xs: Tensor[]) => Tensor): Tensor[] {
+  const before = getBackend();
+  setBackend(backend);
+  try {
+    const leaves = inputs.map((t) => t.detach().clone().requiresGrad_());
+    const y = fn(...leaves);
+    // A fixed, non-uniform upstream gradient so every gradient entry is exercised.
+    const g = randn(y.shape, { generator: new Generator(99) });
+    y.mul(g).sum().backward();
+    return [y.detach(), ...leaves.map((l) => l.grad!)];
+  } finally {
+    setBackend(before);
+  }
+}
+
+function agree(inputs: Tensor[], fn: (...xs: Tensor[]) => Tensor, tol = 1e-4): void {
+  const js = run('js', inputs, fn), wasm = run('wasm', inputs, fn);
+  expect(wasm.length).toBe(js.length);
+  for (let i = 0; i < js.length; i++) {
+    expect(wasm[i].shape).toEqual(js[i].shape);
+    expect(wasm[i].dtype).toBe(js[i].dtype);
+    let scale = 1;
+    for (const v of js[i].values()) scale = Math.max(scale, Math.abs(v));
+    expect(wasm[i]).toBeAllClose(js[i], { rtol: tol, atol: tol * scale });
+  }
+}
+
+function rnd(shape: number[], seed: number): Tensor {
+  return randn(shape, { generator: new Generator(seed) });
+}
+
+let threshold = 0;
+beforeAll(() => {
+  threshold = WASM_MIN_MACS;
+  setWasmThreshold(0);
+});
+afterAll(() => setWasmThreshold(threshold));
+
+describe('backend selection', () => {
+  it('defaults to wasm in Node 20 and switches both ways', () => {
+    const before = getBackend();
+    setBackend('js');
+    expect(getBackend()).toBe('js');
+    setBackend('wasm');
+    expect(getBackend()).toBe('wasm');
+    setBackend(before);
+  });
+  it('rejects an unknown backend, naming it', () => {
+    expect(() => setBackend('gpu' as Backend)).toThrow(ArgumentError);
+    expect(() => setBackend('gpu' as Backend)).toThrow(/setBackend: expected 'js' or 'wasm', got "gpu"/);
+  });
+  it('dispatch really changes: wasm accumulates in float32, js in float64', () => {
+    // 1 + 4·2⁻²⁴: float64 sums it exactly (1 + 2⁻²² is a float32); float32 rounds each 1 + 2⁻²⁴ back to 1.
+    const a = new Tensor(new Float32Array([1, 2 ** -24, 2 ** -24, 2 ** -24, 2 ** -24]), [1, 5]);
+    const b = new Tensor(new Float32Array(5).fill(1), [5, 1]);
+    const before = getBackend();
+    setBackend('js');
+    expect(matmul(a, b).item()).toBe(1 + 2 ** -22);
+    setBackend('wasm');
+    expect(matmul(a, b).item()).toBe(1);
+    setBackend(before);
+  });
+});
+
+describe('matmul on both backends', () => {
+  const cases: [string, number[], number[]][] = [
+    ['2-D', [37, 53], [53, 29]],
+    ['MLP layer', [64, 784], [784, 256]],
+    ['batched with broadcast', [3, 1, 9, 17], [4, 17, 12]],
+    ['vector @ matrix', [40], [40, 33]],
+    ['matrix @ vector', [33, 40], [40]],
+    ['K past one 256 block', [10, 600], [600, 21]],
+  ];
+  for (const [name, sa, sb] of cases) {
+    it(name, () => agree([rnd(sa, 1), rnd(sb, 2)], (a, b) => matmul(a, b)));
+  }
+  it('transposed operands (the backward forms)', () => {
+    agree([rnd([50, 30], 3), rnd([20, 50], 4)], (a, b) => matmul(a.T, b.T));
+  });
+  it('float64 stays on the js loops and is exact on both', () => {
+    const a = rnd([20, 30], 5).double(), b = rnd([30, 10], 6).double();
+    const js = run('js', [a, b], (x, y) => matmul(x, y)), wasm = run('wasm', [a, b], (x, y) => matmul(x, y));
+    for (let i = 0; i < js.length; i++) expect(Array.from(wasm[i].values())).toEqual(Array.from(js[i].values()));
+  });
+});
+
+describe('conv on both backends', () => {
+  const cases: [string, number[], number[], boolean, Parameters<typeof conv2d>[3]][] = [
+    ['LeNet conv1 (pad 2)', [4, 1, 28, 28], [6, 1, 5, 5], true, { padding: 2 }],
+    ['LeNet conv2', [4, 6, 14, 14], [16, 6, 5, 5], true, {}],
+    ['stride 2, padding 1, no bias', [3, 3, 11, 9], [5, 3, 3, 3], false, { stride: 2, padding: 1 }],
+    ['dilation 2, rectangular kernel', [2, 2, 10, 12], [4, 2, 3, 2], true, { dilation: 2, padding: [1, 2] }],
+    ['groups 2', [2, 4, 8, 8], [6, 2, 3, 3], true, { groups: 2, padding: 1 }],
+    ["padding 'same' with an even kernel", [2, 3, 7, 7], [4, 3, 4, 4], true, { padding: 'same' }],
+  ];
+  for (const [name, sx, sw, bias, opts] of cases) {
+    it(name, () => {
+      const inputs = [rnd(sx, 7), rnd(sw, 8)];
+      if (bias) inputs.push(rnd([sw[0]], 9));
+      agree(inputs, (x, w, b) => conv2d(x, w, b ?? null, opts));
+    });
+  }
+  it('a batch processed in chunks (a tiny memory budget: 1 or 2 samples per chunk)', () => {
+    for (const floats of [1, 3000]) {
+      setConvChunkFloats(floats);
+      try {
+        agree([rnd([5, 3, 10, 10], 15), rnd([4, 3, 3, 3], 16), rnd([4], 17)], (x, w, b) => conv2d(x, w, b, { padding: 1 }));
+        agree([rnd([3, 4, 9, 9], 18), rnd([6, 2, 3, 3], 19)], (x, w) => conv2d(x, w, null, { groups: 2, stride: 2 }));
+      } finally {
+        setConvChunkFloats(16 << 20);
+      }
+    }
+  });
+  it('conv1d', () => {
+    agree([rnd([3, 4, 30], 10), rnd([8, 4, 5], 11), rnd([8], 12)], (x, w, b) => conv1d(x, w, b, { padding: 'same' }));
+  });
+  it('gradient for the weight only and for the input only', () => {
+    const x = rnd([2, 3, 9, 9], 13), w = rnd([4, 3, 3, 3], 14);
+    for (const backend of ['js', 'wasm'] as const) {
+      setBackend(backend);
+      const wl = w.clone().requiresGrad_();
+      conv2d(x, wl).sum().backward();
+      expect(wl.grad!.shape).toEqual([4, 3, 3, 3]);
+      const xl = x.clone().requiresGrad_();
+      conv2d(xl, w).sum().backward();
+      expect(xl.grad!.shape).toEqual([2, 3, 9, 9]);
+    }
+    setBackend('wasm');
+    agree([x, w], (a, b) => conv2d(a, b));
+  });
+});
+
