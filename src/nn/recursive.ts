@@ -128,9 +128,9 @@ function schedule(trees: readonly Tree[], vocabSize: number, owner: string): Sch
  * `compose` layer (W [dim, 2·dim]); the root's vector is classified.
  *
  * A batch of trees is composed level by level (all nodes of height 1, then
- * height 2, ...), one matmul per level, each level gathering its children
- * from the levels it uses only, so a batch costs O(nodes) however the trees
- * are shaped.
+ * height 2, ...), one matmul per level; each level gathers its children
+ * from the embeddings and the levels it uses only, so even a deep, narrow
+ * tree costs little per level.
  *
  * @example
  *   const { trees, labels } = booleanExpressions(1000, { maxDepth: 3, generator: new Generator(0) });

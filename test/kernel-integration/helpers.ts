@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 
 export const ROOT = join(__dirname, '..', '..');
 export const HERE = __dirname;
@@ -114,12 +115,18 @@ export interface Notebook {
 
 /** Executes a notebook with nbclient on the nnlab kernel (run_notebook.py), with the kernel running in `cwd`. */
 export function runNotebook(path: string, cwd: string): Notebook {
-  const out = join(cwd, 'executed.ipynb');
-  const r = spawnSync(PYTHON, [join(HERE, 'run_notebook.py'), path, out, '--cwd', cwd], {
-    env: ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 300_000,
-  });
-  if (r.status !== 0) throw new Error(`run_notebook.py failed (${r.status}):\n${r.stderr}`);
-  return JSON.parse(readFileSync(out, 'utf8')) as Notebook;
+  // NOTE: the executed copy goes to a temporary folder, never next to the user's notebooks.
+  const outDir = mkdtempSync(join(tmpdir(), 'nnlab-executed-'));
+  const out = join(outDir, 'executed.ipynb');
+  try {
+    const r = spawnSync(PYTHON, [join(HERE, 'run_notebook.py'), path, out, '--cwd', cwd], {
+      env: ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 300_000,
+    });
+    if (r.status !== 0) throw new Error(`run_notebook.py failed (${r.status}):\n${r.stderr}`);
+    return JSON.parse(readFileSync(out, 'utf8')) as Notebook;
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 }
 
 /** The text of a notebook output field (a string or a list of lines). */
