@@ -19,3 +19,4 @@ export {
 } from './dataset';
 export { symmetricEigen, eigh, type SymmetricEigen } from './linalg';
 export * from './preprocess';
+export { CharVocab, loadText, charSequences } from './text';
