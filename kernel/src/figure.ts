@@ -160,7 +160,8 @@ export function figureSvg(spec: FigureSpec): string {
   const legendRows = spec.data.some((t) => t.name && t.showlegend !== false) && layout.showlegend !== false ? 1 : 0;
   const m = { l: 64, r: hasY2 ? 64 : 20, t: title ? 34 : 14, b: 44 + legendRows * 18 };
   const px0 = m.l, px1 = W - m.r, py0 = H - m.b, py1 = m.t;
-  const xsOf = (t: Trace) => t.y.map((_, i) => (t.x && t.x[i] !== undefined && t.x[i] !== null ? (t.x[i] as number) : i));
+  // NOTE: without x the index stands in; a null x (a gap, as plotly reads it) stays null and out of the axis range.
+  const xsOf = (t: Trace): (number | null)[] => t.y.map((_, i) => (t.x ? ((t.x[i] ?? null) as number | null) : i));
   const finite = (a: (number | null)[]) => a.filter((v): v is number => v !== null && Number.isFinite(v));
   const xScale = makeScale(spec.data.flatMap((t) => finite(xsOf(t))), layout.xaxis);
   const yScale = makeScale(spec.data.filter((t) => t.yaxis !== 'y2').flatMap((t) => finite(t.y)), layout.yaxis);

@@ -32,6 +32,12 @@ describe('figureSvg', () => {
     expect(svg.match(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+" fill="#/g)!.length).toBeGreaterThanOrEqual(2);
     expect(svg).toContain('>acc</text>');
   });
+  it('leaves a null x out of the x-axis range (a gap, not its index)', () => {
+    const svg = figureSvg({ data: [{ x: [100, null, 200], y: [1, 2, 3], mode: 'lines+markers' }] });
+    expect(svg.match(/<circle/g)).toHaveLength(2);
+    expect(svg).toContain('>100</text>');
+    expect(svg).not.toMatch(/>0<\/text>/);
+  });
   it('skips non-positive values on a log axis and says when there is no data', () => {
     const svg = figureSvg({ data: [{ y: [10, 0, 1], mode: 'lines' }], layout: { yaxis: { type: 'log' } } });
     expect(svg).toContain('>10</text>');
