@@ -394,6 +394,9 @@ export function startKernel(configPath: string): void {
         log(`error while handling ${msg.header.msg_type}:`, err);
       } finally {
         this.publishStatus('idle', msg);
+        // NOTE: a query answered while a cell runs ends with its own idle; say busy again for the
+        // running cell, since frontends take the kernel's state from the last status message.
+        if (current && current.msg !== msg) this.publishStatus('busy', current.msg);
       }
       if (terminate) {
         handler.close();

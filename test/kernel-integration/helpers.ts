@@ -80,6 +80,7 @@ export interface CellResult {
   reply: Record<string, any>;
   t_reply: number;
   messages: KernelMessage[];
+  statuses: string[];
   queries: { code: string; sent: number; reply: Record<string, any>; t_reply: number; messages: KernelMessage[] }[];
   seconds: number;
 }

@@ -44,7 +44,7 @@ def run_cell(km, kc, cell):
     queries = {}  # msg_id -> record
     interrupted = "interrupt_after" not in cell
     deadline = t0 + cell.get("timeout", 120)
-    messages, reply, idle = [], None, False
+    messages, statuses, reply, idle = [], [], None, False
     while not (idle and reply is not None and all(q["reply"] is not None and q["idle"] for q in queries.values())):
         now = time.time() - t0
         if now > cell.get("timeout", 120):
@@ -62,6 +62,7 @@ def run_cell(km, kc, cell):
             rec = {"type": m["msg_type"], "content": m["content"], "t": time.time() - t0}
             if parent == msg_id:
                 if m["msg_type"] == "status":
+                    statuses.append(m["content"]["execution_state"])
                     idle = idle or m["content"]["execution_state"] == "idle"
                 else:
                     messages.append(rec)
@@ -86,7 +87,7 @@ def run_cell(km, kc, cell):
             pass
         if time.time() > deadline:
             raise TimeoutError("cell timed out")
-    return {"reply": reply, "t_reply": reply_t, "messages": messages, "queries": list(queries.values()), "seconds": time.time() - t0}
+    return {"reply": reply, "t_reply": reply_t, "messages": messages, "statuses": statuses, "queries": list(queries.values()), "seconds": time.time() - t0}
 
 
 if __name__ == "__main__":

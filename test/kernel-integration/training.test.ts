@@ -9,7 +9,7 @@ import { ensureKernel, newProjectFolder, removeProjectFolders, runCells, type Ce
 const SETUP = `import * as nn from 'nnlab';
 import { liveFit, displayStats } from 'nnlab/kernel';
 nn.manualSeed(0);
-const x = nn.randn([8192, 64]);
+const x = nn.randn([32768, 64]);
 const y = x.matmul(nn.randn([64, 10])).argmax(1);
 const trainLoader = new nn.data.DataLoader(new nn.data.TensorDataset(x, y), { batchSize: 64, shuffle: true });
 const valLoader = new nn.data.DataLoader(new nn.data.TensorDataset(x.narrow(0, 0, 1024), y.narrow(0, 0, 1024)), { batchSize: 256 });
@@ -83,6 +83,12 @@ describe('liveFit in the kernel', () => {
     expect(run.status).toBe('running');
     expect(run.progress!.batch).toBeGreaterThan(0);
     expect(list.models.map((m) => m.name)).toContain('model');
+  });
+
+  it('says busy again for the training cell after answering the query, so the kernel does not look idle', () => {
+    const statuses = cells[1].statuses as string[];
+    expect(statuses.filter((s) => s === 'busy').length).toBeGreaterThanOrEqual(2);
+    expect(statuses[statuses.length - 1]).toBe('idle');
   });
 });
 
