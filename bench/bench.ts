@@ -1,13 +1,22 @@
 /**
- * `npm run bench`: training samples/s of nnlab and, in the same run, of
- * TensorFlow.js (cpu backend) on the same model, data and batch size, with the
- * ratio. Speed is only ever measured here, never in tests.
+ * `npm run bench`: one table of samples/s — training (batch 64, SGD momentum
+ * 0.9) and inference (batch 256) — for the MLP, LeNet-5 and the RNN, measured
+ * in the same run for nnlab, TensorFlow.js 4.22 (cpu backend, and wasm backend
+ * with SIMD) and PyTorch through /usr/bin/python3 (bench/torch_bench.py, with
+ * torch.set_num_threads equal to nnlab's thread count) when Debian's
+ * python3-torch is installed; with the ratios. Then matmul GFLOPS.
+ * Speed is only ever measured here, never in tests.
  *
- *   npm run bench            every case
- *   npm run bench -- mlp     the cases whose name contains "mlp"
+ *   npm run bench            every case (MLP, LeNet-5, RNN) and matmul
+ *   npm run bench -- mlp     the cases whose name (or key) contains "mlp"; "lstm" adds the LSTM
+ *   npm run bench -- matmul  matmul GFLOPS only
  */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { BenchCase } from './common';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { BenchCase, Speed, Speeds, TfBackend } from './common';
 import { mlpCase } from './cases/mlp';
 import { lenetCase } from './cases/lenet';
 import { rnnCase, lstmCase } from './cases/rnn';
@@ -15,38 +24,149 @@ import { matmulRows } from './cases/matmul';
 import { getBackend } from '../src/kernels/backend';
 import { getNumThreads } from '../src/kernels/threads';
 
-const cases: BenchCase[] = [mlpCase, lenetCase, rnnCase, lstmCase];
+const defaultCases: BenchCase[] = [mlpCase, lenetCase, rnnCase];
+const allCases: BenchCase[] = [...defaultCases, lstmCase];
+const PYTHON = '/usr/bin/python3';
 
-async function main(): Promise<void> {
-  await tf.setBackend('cpu');
-  const filter = process.argv[2]?.toLowerCase();
-  const selected = cases.filter((c) => !filter || c.name.toLowerCase().includes(filter));
-  const withMatmul = !filter || 'matmul'.includes(filter);
-  console.log(`nnlab backend: ${getBackend()}, ${getNumThreads()} thread(s) (NNLAB_BACKEND=js|wasm, NNLAB_THREADS=n)`);
-  if (selected.length === 0 && withMatmul) {
-    printTable(matmulRows());
-    return;
+/** What the PyTorch column holds: speeds per torch case key, or why there are none. */
+type TorchResult = { label: string; cases: Record<string, Speeds> } | { na: string };
+
+/** Runs bench/torch_bench.py once for the selected cases with `threads` torch threads. */
+function runTorch(selected: BenchCase[], threads: number): TorchResult {
+  const script = [path.join(__dirname, 'torch_bench.py'), path.join(__dirname, '..', '..', 'bench', 'torch_bench.py')]
+    .find((p) => fs.existsSync(p));
+  if (!script) return { na: 'bench/torch_bench.py not found' };
+  if (!fs.existsSync(PYTHON)) return { na: `${PYTHON} not found` };
+  console.log(`PyTorch: ${PYTHON} ${path.relative(process.cwd(), script)} --threads ${threads}`);
+  const r = spawnSync(PYTHON, [script, '--threads', String(threads), '--cases', selected.map((c) => c.torch).join(',')], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000,
+    // OpenMP's default spin-waiting collapses torch's multi-threaded speed when
+    // another process holds a core (LeNet training ~20× slower on 2 shared
+    // cores); passive waiting gives PyTorch its fair figure.
+    env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+  });
+  if (r.error) return { na: `${PYTHON} failed: ${r.error.message}` };
+  const lastLine = r.stdout.trim().split('\n').pop() ?? '';
+  let out: { error?: string; torch?: string; threads?: number; blas?: string; cases?: Record<string, { train: number; infer: number }> };
+  try {
+    out = JSON.parse(lastLine);
+  } catch {
+    return { na: `torch_bench.py exited with status ${r.status} without JSON output` };
   }
-  if (selected.length === 0) throw new Error(`bench: no case matches '${filter}' (cases: ${cases.map((c) => c.name).join(', ')})`);
-  const rows: string[][] = [['training, batch 64', 'nnlab samples/s', 'tfjs cpu samples/s', 'nnlab / tfjs cpu']];
-  for (const c of selected) {
-    const ours = c.nnlab();
-    const theirs = await c.tfjs();
-    rows.push([c.name, ours.toFixed(0), theirs.toFixed(0), `${(ours / theirs).toFixed(2)}x`]);
-    console.log(`${c.name}: nnlab ${ours.toFixed(0)} samples/s, tfjs cpu ${theirs.toFixed(0)} samples/s, ratio ${(ours / theirs).toFixed(2)}x`);
-  }
-  const matmul = withMatmul ? matmulRows() : null;
-  printTable(rows);
-  if (matmul) printTable(matmul);
+  if (out.error || !out.cases) return { na: out.error ?? 'torch_bench.py gave no cases' };
+  return { label: `PyTorch ${out.torch} (${out.threads} thr, ${out.blas === 'reference' ? 'reference BLAS' : 'BLAS'})`, cases: out.cases };
 }
 
-function printTable(rows: string[][]): void {
+/** Switches tfjs to `backend`; for wasm, loads the .wasm files from node_modules (no network). Returns an error message on failure. */
+async function useTfBackend(backend: TfBackend): Promise<string | null> {
+  try {
+    if (backend === 'wasm') {
+      const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+      setWasmPaths(dir + path.sep);
+    }
+    if (!(await tf.setBackend(backend))) return `tf.setBackend('${backend}') returned false`;
+    await tf.ready();
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+async function main(): Promise<void> {
+  const filter = process.argv[2]?.toLowerCase();
+  const selected = filter
+    ? allCases.filter((c) => c.name.toLowerCase().includes(filter) || c.torch === filter)
+    : defaultCases;
+  const withMatmul = !filter || 'matmul'.includes(filter);
+  const threads = getNumThreads();
+  console.log(`nnlab backend: ${getBackend()}, ${threads} thread(s) (NNLAB_BACKEND=js|wasm, NNLAB_THREADS=n)`);
+  if (selected.length === 0 && !withMatmul) {
+    throw new Error(`bench: no case matches '${filter}' (cases: ${allCases.map((c) => c.name).join(', ')}, matmul)`);
+  }
+
+  const notes: string[] = [];
+  const note = (text: string): string => {
+    let i = notes.indexOf(text);
+    if (i < 0) i = notes.push(text) - 1;
+    return `[${i + 1}]`;
+  };
+
+  if (selected.length > 0) {
+    // PyTorch first, on its own, so it does not share the cores with nnlab or tfjs.
+    const torch = runTorch(selected, threads);
+    const wasmError = await useTfBackend('wasm');
+    const tfBackends: TfBackend[] = wasmError ? ['cpu'] : ['cpu', 'wasm'];
+    const wasmInfo = wasmError ? '' : `tfjs wasm: SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, ` +
+      `${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'multi-threaded' : '1 thread (no threaded wasm in Node)'}`;
+
+    const header = ['samples/s', 'nnlab', 'tfjs cpu'];
+    if (!wasmError) header.push('tfjs wasm');
+    header.push('na' in torch ? 'PyTorch' : torch.label, 'nnlab / tfjs cpu');
+    if (!wasmError) header.push('nnlab / tfjs wasm');
+    header.push('nnlab / PyTorch');
+    const rows: string[][] = [header];
+
+    for (const c of selected) {
+      const ours = c.nnlab();
+      log(c.name, 'nnlab', ours);
+      const theirs: Partial<Record<TfBackend, Speeds>> = {};
+      for (const b of tfBackends) {
+        await useTfBackend(b);
+        theirs[b] = await c.tfjs(b);
+        log(c.name, `tfjs ${b}`, theirs[b]!);
+      }
+      const pt: Speeds = 'na' in torch ? { train: torch, infer: torch } : torch.cases[c.torch] ?? { train: { na: 'no result' }, infer: { na: 'no result' } };
+      for (const task of ['train', 'infer'] as const) {
+        const label = `${c.name}, ${task === 'train' ? 'training (batch 64)' : 'inference (batch 256)'}`;
+        const cell = (s: Speed, who: string): string => (typeof s === 'number' ? fmt(s) : `n/a ${note(`${who}: ${s.na}`)}`);
+        const row = [label, cell(ours[task], 'nnlab'), cell(theirs.cpu![task], 'tfjs cpu')];
+        if (!wasmError) row.push(cell(theirs.wasm![task], 'tfjs wasm'));
+        row.push('na' in torch ? `n/a ${note(`PyTorch: ${torch.na}`)}` : cell(pt[task], 'PyTorch'));
+        row.push(ratio(ours[task], theirs.cpu![task]));
+        if (!wasmError) row.push(ratio(ours[task], theirs.wasm![task]));
+        row.push(ratio(ours[task], pt[task]));
+        rows.push(row);
+      }
+    }
+    await useTfBackend('cpu');
+
+    const footer = [
+      `nnlab: ${getBackend()} backend, ${threads} thread(s). tfjs 4.22: cpu backend; few batches where it is slow.`,
+      wasmError
+        ? `tfjs wasm column dropped: the backend did not initialise offline (${wasmError}).`
+        : `${wasmInfo}; .wasm loaded from node_modules/@tensorflow/tfjs-backend-wasm.`,
+      'na' in torch ? '' : `PyTorch via ${PYTHON} bench/torch_bench.py, torch.set_num_threads(${threads}), OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}, same models, batches and optimiser.`,
+      ...notes.map((n, i) => `[${i + 1}] ${n}`),
+    ].filter((s) => s.length > 0);
+    printTable(rows, footer);
+  }
+  if (withMatmul) printTable(matmulRows(), []);
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(2);
+}
+
+function ratio(a: Speed, b: Speed): string {
+  if (typeof a !== 'number' || typeof b !== 'number') return '—';
+  const r = a / b;
+  return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)}×`;
+}
+
+function log(name: string, who: string, s: Speeds): void {
+  const show = (v: Speed) => (typeof v === 'number' ? `${fmt(v)} samples/s` : `n/a (${v.na})`);
+  console.log(`${name}: ${who} training ${show(s.train)}, inference ${show(s.infer)}`);
+}
+
+function printTable(rows: string[][], footer: string[]): void {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const numeric = (i: number) => i > 0;
   console.log('');
   for (const [i, r] of rows.entries()) {
-    console.log('| ' + r.map((cell, k) => cell.padEnd(widths[k])).join(' | ') + ' |');
-    if (i === 0) console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+    console.log('| ' + r.map((cell, k) => (i > 0 && numeric(k) ? cell.padStart(widths[k]) : cell.padEnd(widths[k]))).join(' | ') + ' |');
+    if (i === 0) console.log('|' + widths.map((w, k) => (numeric(k) ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
   }
+  for (const line of footer) console.log(line);
 }
 
 main().catch((err) => {

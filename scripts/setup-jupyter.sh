@@ -17,6 +17,7 @@
 # Options: --print-env  print `export JUPYTER_PATH=...` and exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/debian.sh
 root="$PWD"
 data_dir="$root/.jupyter-data"
 
@@ -29,28 +30,7 @@ fi
 #    Debian's does not matter; the kernel tools run with /usr/bin/python3).
 packages=(jupyter-client jupyter-core jupyter-nbconvert python3-nbclient python3-jupyter-server
   python3-jupyterlab-server python3-jupyter-kernel-test jupyter-notebook)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "nnlab setup-jupyter: installing Debian packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/nnlab-apt-jupyter.log 2>&1; then
-      apt-get update >>/tmp/nnlab-apt-jupyter.log 2>&1
-      apt-get install -y --no-install-recommends "${missing[@]}" >>/tmp/nnlab-apt-jupyter.log 2>&1 || {
-        echo "nnlab setup-jupyter: apt-get install ${missing[*]} failed; see /tmp/nnlab-apt-jupyter.log" >&2
-        tail -20 /tmp/nnlab-apt-jupyter.log >&2
-        exit 1
-      }
-    fi
-  else
-    echo "nnlab setup-jupyter: missing Debian packages. Install them with:" >&2
-    echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
-    exit 1
-  fi
-fi
+ensure_debian_packages setup-jupyter "${packages[@]}"
 
 # 2. tslab must be installed from the lockfile (npm ci / npm install).
 if [ ! -f node_modules/tslab/dist/jupyter.js ]; then

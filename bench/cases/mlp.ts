@@ -1,24 +1,37 @@
-/** MLP 784-256-128-10 (ReLU), SGD momentum 0.9, lr 0.05, batch 64. */
+/** MLP 784-256-128-10 (ReLU), SGD momentum 0.9, lr 0.05; training batch 64, inference batch 256. */
 import * as tf from '@tensorflow/tfjs';
 import * as nn from '../../src';
-import { fashionBatches, nnlabTrainSpeed, tfjsTrainSpeed, type BenchCase } from '../common';
+import {
+  fashionBatches, nnlabInferSpeed, nnlabTrainSpeed, orNA, tfjsBudget, tfjsInferSpeed, tfjsTrainSpeed,
+  INFER_BATCH, NNLAB_BUDGET, type BenchCase,
+} from '../common';
+
+function tfjsModel(): tf.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [784], units: 256, activation: 'relu' }),
+      tf.layers.dense({ units: 128, activation: 'relu' }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
+}
 
 export const mlpCase: BenchCase = {
   name: 'MLP 784-256-128-10',
+  torch: 'mlp',
   nnlab: () => {
-    const { xs, ys } = fashionBatches(true, 20);
     const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10));
-    return nnlabTrainSpeed(model, xs, ys, 10, 200, 0.05);
-  },
-  tfjs: async () => {
     const { xs, ys } = fashionBatches(true, 20);
-    const model = tf.sequential({
-      layers: [
-        tf.layers.dense({ inputShape: [784], units: 256, activation: 'relu' }),
-        tf.layers.dense({ units: 128, activation: 'relu' }),
-        tf.layers.dense({ units: 10 }),
-      ],
-    });
-    return tfjsTrainSpeed(model, xs, ys, [784], 3, 30, 0.05);
+    const train = nnlabTrainSpeed(model, xs, ys, NNLAB_BUDGET, 0.05);
+    const infer = nnlabInferSpeed(model, fashionBatches(true, 8, INFER_BATCH).xs, NNLAB_BUDGET);
+    return { train, infer };
+  },
+  tfjs: async (backend) => {
+    const model = tfjsModel();
+    const { xs, ys } = fashionBatches(true, 20);
+    const train = await orNA(() => tfjsTrainSpeed(model, xs, ys, [784], tfjsBudget(backend), 0.05));
+    const infer = await orNA(() => tfjsInferSpeed(model, fashionBatches(true, 4, INFER_BATCH).xs, [784], tfjsBudget(backend)));
+    model.dispose();
+    return { train, infer };
   },
 };
