@@ -7,6 +7,7 @@
  */
 import type { Tensor } from './tensor';
 import { fmtShape } from './errors';
+import { sizeOf } from './shape';
 
 const THRESHOLD = 1000;
 const EDGE = 3;
@@ -71,7 +72,7 @@ function render(
   summarize: boolean, fmt: (v: number) => string,
 ): string {
   const n = t.shape[axis];
-  const inner = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const inner = sizeOf(t.shape.slice(axis + 1));
   const parts: string[] = [];
   for (const i of visibleIndices(n, summarize)) {
     if (i === null) parts.push('...');

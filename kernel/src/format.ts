@@ -40,9 +40,7 @@ export function fmtCount(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-export function fmtShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
+export { fmtShape } from '../../src/errors';
 
 /** Bytes as MB with two decimals (torchinfo's unit: 1 MB = 1e6 bytes). */
 export function fmtMB(bytes: number | null): string {

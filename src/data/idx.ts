@@ -19,6 +19,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ArgumentError, FormatError, fmtShape } from '../errors';
+import { sizeOf } from '../shape';
 
 export type IdxDType = 'ubyte' | 'byte' | 'short' | 'int' | 'float' | 'double';
 
@@ -171,7 +172,7 @@ export function encodeIdx(array: { dtype: IdxDType; shape: readonly number[]; da
   const type = typeFor(array.dtype, 'encodeIdx');
   const { shape, data } = array;
   if (shape.length > 255) throw new ArgumentError(`encodeIdx: IDX allows at most 255 dims, got ${shape.length}`);
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   if (shape.some((d) => !Number.isInteger(d) || d < 0 || d > 0x7fffffff)) {
     throw new ArgumentError(`encodeIdx: invalid dims ${fmtShape(shape)}`);
   }

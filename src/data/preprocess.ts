@@ -27,6 +27,7 @@
 import { Tensor, allocate, type DType } from '../tensor';
 import type { Storage } from '../kernels/elementwise';
 import { ArgumentError, ShapeError, fmtShape } from '../errors';
+import { sizeOf } from '../shape';
 import { affineRows, columnMeans, covariance, symmetricEigen } from './linalg';
 
 type FloatDType = 'float32' | 'float64';
@@ -44,7 +45,7 @@ function asRows(op: string, x: Tensor, featureShape: readonly number[] | null): 
   if (featureShape && !sameDims(x.shape.slice(1), featureShape)) {
     throw new ShapeError(`${op}: fitted on samples of shape ${fmtShape(featureShape)}, got X of shape ${fmtShape(x.shape)}`);
   }
-  const d = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  const d = sizeOf(x.shape.slice(1));
   return { values: x.values(), n: x.shape[0], d };
 }
 

@@ -27,6 +27,7 @@ import { Tensor } from '../tensor';
 import { isGradEnabled, type PrimOp } from '../autograd';
 import { concat } from '../ops/movement';
 import { ArgumentError, fmtShape } from '../errors';
+import { sizeOf } from '../shape';
 import { Module } from '../nn/module';
 import { Linear, Flatten, Identity, Dropout, ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax } from '../nn/layers';
 import { Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool2d } from '../nn/conv';
@@ -797,7 +798,7 @@ export function toOnnx(model: Module, sampleInput: Tensor, opts: ExportOnnxOptio
     metadata_props: [{ key: 'nnlab.architecture', value: model.toString() }],
   });
   const bytes = ModelProto.encode(message).finish();
-  const values = g.initializers.reduce((n, t) => n + t.dims.reduce((a, b) => a * b, 1), 0);
+  const values = g.initializers.reduce((n, t) => n + sizeOf(t.dims), 0);
   const report = new OnnxExportReport('', bytes.length, ONNX_OPSET, [{ name: inputName, dims: inputDims }], outputs, ops, g.initializers.length, values);
   return { bytes, report };
 }

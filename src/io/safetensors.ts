@@ -23,6 +23,7 @@ import * as os from 'node:os';
 import { inspect } from 'node:util';
 import { Tensor, allocate, type DType, type Storage } from '../tensor';
 import { ArgumentError, FormatError, fmtShape } from '../errors';
+import { sizeOf } from '../shape';
 import { writeFileAtomic } from './atomic';
 
 /** The largest header the loader accepts, as the reference implementation: 100 MB. */
@@ -385,7 +386,7 @@ export class SaveReport {
 
   /** The number of scalar values saved. */
   get numValues(): number {
-    return this.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    return this.tensors.reduce((n, t) => n + sizeOf(t.shape), 0);
   }
 
   toString(): string {
