@@ -156,6 +156,22 @@ export function evaluate(model: Trainable, loader: Batches, lossFn: (o: Tensor, 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * Something outside the loop that may ask every training to stop after its
+ * current batch (a kernel interrupt, Ctrl-C). `begin` is called when a `fit`
+ * starts; its `shouldStop` is checked after each batch and `end` when it ends.
+ */
+export interface StopSource {
+  begin(): { shouldStop(): boolean; end(): void };
+}
+const stopSources = new Set<StopSource>();
+
+/** Registers a stop source for every later `fit`; returns a function that removes it. */
+export function addStopSource(source: StopSource): () => void {
+  stopSources.add(source);
+  return () => stopSources.delete(source);
+}
+
+/**
  * Trains `model` for `epochs` passes over `trainLoader`: forward, loss,
  * backward, step, with the loss of every step recorded and checked. Returns
  * the run (completed, interrupted by `shouldStop`, or failed).
@@ -167,6 +183,8 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<TrainingR
   const run = opts.run ?? new TrainingRun(opts.name ?? `run ${runCounter + 1}`, { epochs, lr: lr0, ...opts.hyperparameters }, epochs);
   const batchesPerEpoch = Math.min(opts.trainLoader.length ?? Infinity, opts.maxBatchesPerEpoch ?? Infinity);
   const yieldEvery = opts.yieldEveryMs ?? 50;
+  const external = [...stopSources].map((source) => source.begin());
+  const shouldStop = () => (opts.shouldStop?.() ?? false) || external.some((e) => e.shouldStop());
   const start = performance.now();
   let lastYield = start, samplesSeen = 0, step = 0;
   try {
@@ -206,7 +224,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<TrainingR
           await tick();
           lastYield = performance.now();
         }
-        if (opts.shouldStop?.()) {
+        if (shouldStop()) {
           run.status = 'interrupted';
           break;
         }
@@ -229,6 +247,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<TrainingR
     run.error = err instanceof Error ? err.message : String(err);
     throw err;
   } finally {
+    for (const e of external) e.end();
     run.endedAt = new Date();
     model.eval();
   }

@@ -12,7 +12,8 @@
  *   display(summary(model, [1, 784]));
  *   const run = await liveFit(model, { trainLoader, optimizer, epochs: 3 });
  */
-import { installDisplayMethods, makeFitInterruptible } from './install';
+import { installDisplayMethods } from './install';
+import { makeFitInterruptible } from './registry';
 
 installDisplayMethods();
 makeFitInterruptible();
@@ -31,4 +32,5 @@ export { runBundle, runPayload, runFigure, type RunViewOptions } from './runView
 export { liveFit, LiveRunDisplay, displayStats, type LiveFitOptions, type DisplayStats } from './live';
 export { query, answerQuery, queryBundle } from './query';
 export { track } from './registry';
-export { moduleBundle, installDisplayMethods, makeFitInterruptible } from './install';
+export { moduleBundle, installDisplayMethods } from './install';
+export { makeFitInterruptible } from './registry';

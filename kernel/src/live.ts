@@ -25,7 +25,7 @@ import { fit, runRegistry, TrainingRun, type BatchInfo, type EpochRecord, type F
 import { Module } from '../../src/nn/module';
 import type { Tensor } from '../../src/tensor';
 import { display, type DisplayHandle } from './display';
-import { beginTraining, liveRunState, rememberInput, setLiveRunState, type LiveRunState } from './registry';
+import { liveRunState, makeFitInterruptible, rememberInput, setLiveRunState, type LiveRunState } from './registry';
 import { runBundle } from './runView';
 
 export interface LiveFitOptions extends FitOptions {
@@ -120,7 +120,7 @@ export async function liveFit(model: Trainable, opts: LiveFitOptions): Promise<T
   };
   const run = opts.run ?? new TrainingRun(opts.name ?? `run ${runRegistry.length + 1}`, hyperparameters, epochs);
   const live = new LiveRunDisplay(run, opts);
-  const training = beginTraining();
+  makeFitInterruptible();
   const hook = model instanceof Module
     ? model.registerForwardPreHook((_m, inputs) => {
         if (inputs[0] && typeof inputs[0] === 'object') rememberInput(model, inputs[0] as Tensor);
@@ -130,7 +130,6 @@ export async function liveFit(model: Trainable, opts: LiveFitOptions): Promise<T
     return await fit(model, {
       ...opts,
       run,
-      shouldStop: () => training.shouldStop() || (opts.shouldStop?.() ?? false),
       onBatchEnd: (info, r) => {
         opts.onBatchEnd?.(info, r);
         live.batchEnd(info);
@@ -142,7 +141,6 @@ export async function liveFit(model: Trainable, opts: LiveFitOptions): Promise<T
     });
   } finally {
     hook?.remove();
-    training.end();
     live.close();
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { Tensor } from '../../src/tensor';
 import type { TrainingRun } from '../../src/train';
+import { addStopSource } from '../../src/train';
 import type { RunProgress } from '../protocol';
 
 /** What the live display knows about a run beyond `TrainingRun`. */
@@ -102,6 +103,14 @@ export function requestInterrupt(): 'graceful' | 'abort' {
     return 'graceful';
   }
   return 'abort';
+}
+
+let stopSourceAdded = false;
+
+/** Makes every `fit` stop after the current batch on a kernel interrupt (a stop source of the core's loop). */
+export function makeFitInterruptible(): void {
+  if (!stopSourceAdded) addStopSource({ begin: beginTraining });
+  stopSourceAdded = true;
 }
 
 /** A stop test for one training: true once an interrupt arrives after it started. */

@@ -62,6 +62,24 @@ describe('fit', () => {
     expect(run.epochs).toHaveLength(4);
   });
 
+  it('asks registered stop sources after each batch and ends them when training ends', async () => {
+    const model = new nn.Sequential(new nn.Linear(2, 2));
+    const optimizer = new nn.optim.SGD(model.parameters(), { lr: 0.1 });
+    let steps = 0, begun = 0, ended = 0;
+    const remove = nn.addStopSource({ begin: () => (begun++, { shouldStop: () => steps >= 3, end: () => ended++ }) });
+    try {
+      const run = await nn.fit(model, { trainLoader: xorLoader(), optimizer, epochs: 10, onBatchEnd: () => steps++ });
+      expect(run.status).toBe('interrupted');
+      expect(run.stepLosses).toHaveLength(3);
+      expect([begun, ended]).toEqual([1, 1]);
+    } finally {
+      remove();
+    }
+    const later = await nn.fit(model, { trainLoader: xorLoader(), optimizer, epochs: 4 });
+    expect(later.status).toBe('completed');
+    expect(begun).toBe(1);
+  });
+
   it('accuracy checks shapes', () => {
     expect(nn.accuracy(nn.tensor([[0, 1], [1, 0], [0, 1]]), nn.tensor([1, 0, 0]))).toBeCloseTo(2 / 3);
     expect(() => nn.accuracy(nn.tensor([[0, 1]]), nn.tensor([1, 0]))).toThrow(/accuracy: expected logits \[N, C\] and labels \[N\], got \[1, 2\] and \[2\]/);
