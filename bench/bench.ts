@@ -2,7 +2,8 @@
  * `npm run bench`: one table of samples/s — training (batch 64, SGD momentum
  * 0.9) and inference (batch 256) — for the MLP, LeNet-5 and the RNN, measured
  * in the same run for nnlab, TensorFlow.js 4.22 (cpu backend, and wasm backend
- * with SIMD) and PyTorch through /usr/bin/python3 (bench/torch_bench.py, with
+ * with SIMD), ConvNetJS 0.3 (plain JavaScript, one sample at a time; MLP and
+ * LeNet-5 only) and PyTorch through /usr/bin/python3 (bench/torch_bench.py, with
  * torch.set_num_threads equal to nnlab's thread count) when Debian's
  * python3-torch is installed; with the ratios. Then matmul GFLOPS.
  * Speed is only ever measured here, never in tests.
@@ -16,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { BenchCase, Speed, Speeds, TfBackend } from './common';
+import { convnetjsVersion, type BenchCase, type Speed, type Speeds, type TfBackend } from './common';
 import { mlpCase } from './cases/mlp';
 import { lenetCase } from './cases/lenet';
 import { rnnCase, lstmCase } from './cases/rnn';
@@ -99,11 +100,14 @@ async function main(): Promise<void> {
     const wasmInfo = wasmError ? '' : `tfjs wasm: SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, ` +
       `${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'multi-threaded' : '1 thread (no threaded wasm in Node)'}`;
 
+    const cnn = convnetjsVersion();
+    const cnnLabel = 'na' in cnn ? 'ConvNetJS' : `ConvNetJS ${cnn.version.split('.').slice(0, 2).join('.')}`;
+
     const header = ['samples/s', 'nnlab', 'tfjs cpu'];
     if (!wasmError) header.push('tfjs wasm');
-    header.push('na' in torch ? 'PyTorch' : torch.label, 'nnlab / tfjs cpu');
+    header.push(cnnLabel, 'na' in torch ? 'PyTorch' : torch.label, 'nnlab / tfjs cpu');
     if (!wasmError) header.push('nnlab / tfjs wasm');
-    header.push('nnlab / PyTorch');
+    header.push('nnlab / ConvNetJS', 'nnlab / PyTorch');
     const rows: string[][] = [header];
 
     for (const c of selected) {
@@ -115,16 +119,19 @@ async function main(): Promise<void> {
         theirs[b] = await c.tfjs(b);
         log(c.name, `tfjs ${b}`, theirs[b]!);
       }
+      const cj = runConvNetJS(c, cnn);
+      if (c.convnetjs && !('na' in cnn)) log(c.name, cnnLabel, cj);
       const pt: Speeds = 'na' in torch ? { train: torch, infer: torch } : torch.cases[c.torch] ?? { train: { na: 'no result' }, infer: { na: 'no result' } };
       for (const task of ['train', 'infer'] as const) {
         const label = `${c.name}, ${task === 'train' ? 'training (batch 64)' : 'inference (batch 256)'}`;
         const cell = (s: Speed, who: string): string => (typeof s === 'number' ? fmt(s) : `n/a ${note(`${who}: ${s.na}`)}`);
         const row = [label, cell(ours[task], 'nnlab'), cell(theirs.cpu![task], 'tfjs cpu')];
         if (!wasmError) row.push(cell(theirs.wasm![task], 'tfjs wasm'));
+        row.push(cell(cj[task], 'ConvNetJS'));
         row.push('na' in torch ? `n/a ${note(`PyTorch: ${torch.na}`)}` : cell(pt[task], 'PyTorch'));
         row.push(ratio(ours[task], theirs.cpu![task]));
         if (!wasmError) row.push(ratio(ours[task], theirs.wasm![task]));
-        row.push(ratio(ours[task], pt[task]));
+        row.push(ratio(ours[task], cj[task]), ratio(ours[task], pt[task]));
         rows.push(row);
       }
     }
@@ -135,12 +142,25 @@ async function main(): Promise<void> {
       wasmError
         ? `tfjs wasm column dropped: the backend did not initialise offline (${wasmError}).`
         : `${wasmInfo}; .wasm loaded from node_modules/@tensorflow/tfjs-backend-wasm.`,
+      'na' in cnn ? '' : `${cnnLabel} (npm convnetjs ${cnn.version}): plain JavaScript, one sample per forward/backward; Trainer sgd, momentum 0.9, batch_size 64, l2_decay 0, same lr; few batches.`,
       'na' in torch ? '' : `PyTorch via ${PYTHON} bench/torch_bench.py, torch.set_num_threads(${threads}), OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}, same models, batches and optimiser.`,
       ...notes.map((n, i) => `[${i + 1}] ${n}`),
     ].filter((s) => s.length > 0);
     printTable(rows, footer);
   }
   if (withMatmul) printTable(matmulRows(), []);
+}
+
+/** ConvNetJS speeds of case `c`, or n/a: ConvNetJS not loadable, no ConvNetJS version of the case, or the error it threw. */
+function runConvNetJS(c: BenchCase, cnn: ReturnType<typeof convnetjsVersion>): Speeds {
+  const na = (reason: string): Speeds => ({ train: { na: reason }, infer: { na: reason } });
+  if ('na' in cnn) return na(cnn.na);
+  if (!c.convnetjs) return na(`no ConvNetJS version of ${c.name}`);
+  try {
+    return c.convnetjs();
+  } catch (err) {
+    return na((err instanceof Error ? err.message : String(err)).split('\n')[0]);
+  }
 }
 
 function fmt(x: number): string {

@@ -1,8 +1,10 @@
 /**
  * Shared pieces of the benchmarks: timing, Fashion-MNIST batches, the training
- * and inference loops of nnlab and of TensorFlow.js (cpu or wasm backend).
+ * and inference loops of nnlab, of TensorFlow.js (cpu or wasm backend) and of
+ * ConvNetJS 0.3.
  */
 import * as tf from '@tensorflow/tfjs';
+import type * as ConvNetJS from 'convnetjs';
 import * as nn from '../src';
 
 /** Training batch size (SGD momentum 0.9, cross-entropy on logits). */
@@ -24,6 +26,8 @@ export interface BenchCase {
   nnlab: () => Speeds;
   /** Runs on the tfjs backend already set by the caller (build the model inside). */
   tfjs: (backend: TfBackend) => Promise<Speeds>;
+  /** The same model in ConvNetJS 0.3 (one sample per forward/backward; may throw if `convnetjs` is missing). */
+  convnetjs?: () => Speeds;
 }
 
 /** How long to measure: untimed warm-up steps, then steps until `seconds` have passed (at least `minBatches`). */
@@ -122,9 +126,77 @@ export function nnlabInferSpeed(model: nn.Module, xs: nn.Tensor[], budget: Budge
   }, INFER_BATCH);
 }
 
+let convnetjsLib: typeof ConvNetJS | undefined;
+
+/** ConvNetJS, required on first use (it is a devDependency; throws "Cannot find module" without it). */
+export function loadConvNetJS(): typeof ConvNetJS {
+  return (convnetjsLib ??= require('convnetjs') as typeof ConvNetJS);
+}
+
+/** The installed ConvNetJS version ("0.3.0"), or why `require('convnetjs')` failed. */
+export function convnetjsVersion(): { version: string } | { na: string } {
+  try {
+    loadConvNetJS();
+    return { version: (require('convnetjs/package.json') as { version: string }).version };
+  } catch (err) {
+    return { na: `require('convnetjs') failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}` };
+  }
+}
+
+/** ConvNetJS samples: the first `count · batch` Fashion-MNIST training images as 28×28×1 volumes, with their labels. */
+export function convnetjsSamples(count: number, batch = BATCH): { vols: ConvNetJS.Vol[]; labels: number[] } {
+  const { Vol } = loadConvNetJS();
+  const data = nn.data.loadFashionMNIST({ split: 'train', flatten: true, limit: count * batch });
+  const pixels = data.images.toFlatArray();
+  const vols: ConvNetJS.Vol[] = [];
+  for (let i = 0; i < data.labels.shape[0]; i++) {
+    // NOTE: a Vol stores (x, y) at y·28 + x for depth 1: the row-major pixel order. c = 0 skips its random fill.
+    const v = new Vol(28, 28, 1, 0);
+    v.w.set(pixels.slice(i * 784, (i + 1) * 784));
+    vols.push(v);
+  }
+  return { vols, labels: data.labels.toFlatArray() };
+}
+
+/** A ConvNetJS network from its layer list (ConvNetJS's own initialisation). */
+export function convnetjsNet(layers: ConvNetJS.LayerDef[]): ConvNetJS.Net {
+  const net = new (loadConvNetJS().Net)();
+  net.makeLayers(layers);
+  return net;
+}
+
+/**
+ * ConvNetJS training speed: its `Trainer` with SGD momentum 0.9, batch_size 64,
+ * no weight decay. `train(vol, label)` runs forward and backward of one sample
+ * (softmax + negative log-likelihood) and updates with the mean gradient every
+ * 64th call, so one timed step is 64 calls: one update, 64 samples.
+ */
+export function convnetjsTrainSpeed(
+  net: ConvNetJS.Net, samples: { vols: ConvNetJS.Vol[]; labels: number[] }, budget: Budget, lr: number,
+): number {
+  const trainer = new (loadConvNetJS().Trainer)(net, { method: 'sgd', learning_rate: lr, momentum: 0.9, batch_size: BATCH, l2_decay: 0 });
+  const { vols, labels } = samples;
+  return timeBatches(budget, (i) => {
+    const start = (i * BATCH) % vols.length;
+    for (let k = start; k < start + BATCH; k++) trainer.train(vols[k], labels[k]);
+  });
+}
+
+/** ConvNetJS inference speed: `net.forward(vol)` sample by sample, 256 per timed step. */
+export function convnetjsInferSpeed(net: ConvNetJS.Net, vols: ConvNetJS.Vol[], budget: Budget): number {
+  return timeBatches(budget, (i) => {
+    const start = (i * INFER_BATCH) % vols.length;
+    for (let k = start; k < start + INFER_BATCH; k++) net.forward(vols[k]);
+  }, INFER_BATCH);
+}
+
 /** Budgets: nnlab measured for longer; tfjs cpu is slow on conv/RNN backward, so it gets few batches. */
 export const NNLAB_BUDGET: Budget = { warmup: 5, seconds: 2, minBatches: 5 };
 export function tfjsBudget(backend: TfBackend, slow = false): Budget {
   if (backend === 'cpu' && slow) return { warmup: 1, seconds: 1, minBatches: 1 };
   return { warmup: 2, seconds: 1.5, minBatches: 2 };
+}
+/** ConvNetJS is as slow as tfjs cpu (one sample at a time): the same short budgets. */
+export function convnetjsBudget(slow = false): Budget {
+  return tfjsBudget('cpu', slow);
 }

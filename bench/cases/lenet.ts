@@ -3,11 +3,13 @@
  * → FC 120 → ReLU → 84 → ReLU → 10), SGD momentum 0.9, lr 0.05; training batch
  * 64, inference batch 256. tfjs's cpu conv backward is slow (~12 samples/s): it
  * runs a few batches only; tfjs wasm has no conv backprop kernel, so its
- * training cell is "n/a" with the error tfjs gives.
+ * training cell is "n/a" with the error tfjs gives. ConvNetJS 0.3 runs the same
+ * layers one sample at a time (~150 samples/s training): a few batches too.
  */
 import * as tf from '@tensorflow/tfjs';
 import { lenet5 } from '../../src/models';
 import {
+  convnetjsBudget, convnetjsInferSpeed, convnetjsNet, convnetjsSamples, convnetjsTrainSpeed,
   fashionBatches, nnlabInferSpeed, nnlabTrainSpeed, orNA, tfjsBudget, tfjsInferSpeed, tfjsTrainSpeed,
   INFER_BATCH, NNLAB_BUDGET, type BenchCase,
 } from '../common';
@@ -44,6 +46,22 @@ export const lenetCase: BenchCase = {
     const train = await orNA(() => tfjsTrainSpeed(model, xs, ys, [28, 28, 1], tfjsBudget(backend, true), 0.05));
     const infer = await orNA(() => tfjsInferSpeed(model, fashionBatches(false, 2, INFER_BATCH).xs, [28, 28, 1], tfjsBudget(backend, true)));
     model.dispose();
+    return { train, infer };
+  },
+  convnetjs: () => {
+    // 28×28×1 → conv 6 (pad 2) 28×28 → pool 14×14 → conv 16 (pad 0) 10×10 → pool 5×5 → 120 → 84 → 10.
+    const net = convnetjsNet([
+      { type: 'input', out_sx: 28, out_sy: 28, out_depth: 1 },
+      { type: 'conv', sx: 5, filters: 6, stride: 1, pad: 2, activation: 'relu' },
+      { type: 'pool', sx: 2, stride: 2 },
+      { type: 'conv', sx: 5, filters: 16, stride: 1, pad: 0, activation: 'relu' },
+      { type: 'pool', sx: 2, stride: 2 },
+      { type: 'fc', num_neurons: 120, activation: 'relu' },
+      { type: 'fc', num_neurons: 84, activation: 'relu' },
+      { type: 'softmax', num_classes: 10 },
+    ]);
+    const train = convnetjsTrainSpeed(net, convnetjsSamples(4), convnetjsBudget(true), 0.05);
+    const infer = convnetjsInferSpeed(net, convnetjsSamples(2, INFER_BATCH).vols, convnetjsBudget(true));
     return { train, infer };
   },
 };

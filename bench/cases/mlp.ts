@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as nn from '../../src';
 import {
+  convnetjsBudget, convnetjsInferSpeed, convnetjsNet, convnetjsSamples, convnetjsTrainSpeed,
   fashionBatches, nnlabInferSpeed, nnlabTrainSpeed, orNA, tfjsBudget, tfjsInferSpeed, tfjsTrainSpeed,
   INFER_BATCH, NNLAB_BUDGET, type BenchCase,
 } from '../common';
@@ -32,6 +33,18 @@ export const mlpCase: BenchCase = {
     const train = await orNA(() => tfjsTrainSpeed(model, xs, ys, [784], tfjsBudget(backend), 0.05));
     const infer = await orNA(() => tfjsInferSpeed(model, fashionBatches(true, 4, INFER_BATCH).xs, [784], tfjsBudget(backend)));
     model.dispose();
+    return { train, infer };
+  },
+  convnetjs: () => {
+    // The fc layers flatten the 28×28×1 volume; 'softmax' adds the last fc 10.
+    const net = convnetjsNet([
+      { type: 'input', out_sx: 28, out_sy: 28, out_depth: 1 },
+      { type: 'fc', num_neurons: 256, activation: 'relu' },
+      { type: 'fc', num_neurons: 128, activation: 'relu' },
+      { type: 'softmax', num_classes: 10 },
+    ]);
+    const train = convnetjsTrainSpeed(net, convnetjsSamples(20), convnetjsBudget(), 0.05);
+    const infer = convnetjsInferSpeed(net, convnetjsSamples(4, INFER_BATCH).vols, convnetjsBudget());
     return { train, infer };
   },
 };

@@ -3,7 +3,8 @@
  * 128 hidden units, logits from the last step (hidden 128 → 10), SGD momentum
  * 0.9, lr 0.01; training batch 64, inference batch 256. tfjs runs `simpleRNN`
  * + dense on the same batches. The LSTM case (`npm run bench -- lstm`) is the
- * same with an LSTM (tfjs `lstm`).
+ * same with an LSTM (tfjs `lstm`). ConvNetJS has no recurrent layers: its
+ * cells are "n/a".
  */
 import * as tf from '@tensorflow/tfjs';
 import { RowClassifier } from '../../src/models/rnn';
@@ -34,6 +35,10 @@ function rowCase(name: string, cell: 'rnn' | 'lstm'): BenchCase {
       const infer = await orNA(() => tfjsInferSpeed(model, fashionBatches(true, 2, INFER_BATCH).xs, [28, 28], tfjsBudget(backend, true)));
       model.dispose();
       return { train, infer };
+    },
+    convnetjs: () => {
+      const na = { na: 'no recurrent layers in ConvNetJS 0.3' };
+      return { train: na, infer: na };
     },
   };
 }

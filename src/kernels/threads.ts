@@ -14,7 +14,7 @@
  *   getNumThreads()   // 2
  */
 import { ArgumentError } from '../errors';
-import { reserveScratch, setParallelGemm, wasmRuntime, type WasmRuntime } from './wasm';
+import { reserveScratch, setParallelGemm, setParallelJobs, wasmRuntime, type WasmRuntime } from './wasm';
 
 /** Gemms with fewer multiply-adds than this run on the calling thread only. */
 export let PARALLEL_MIN_MACS = 1 << 21;
@@ -25,7 +25,11 @@ export let parallelRuns = 0;
 const NR = 8; // column panel width of the wasm micro-kernel: blocks start on a panel
 const PARAMS = 16; // Int32 job parameters per worker
 
-// The worker: receives the module and memory, then runs gemm jobs from its slot.
+/** Job kinds a worker runs: a gemm block, or a convolution's forward or backward over a range of samples. */
+export const JOB_GEMM = 0, JOB_CONV_FORWARD = 1, JOB_CONV_BACKWARD = 2;
+
+// The worker: receives the module and memory, then runs jobs from its slot
+// (params[slot·PARAMS] is the kind, the arguments follow).
 // ctl[t*4]: job generation written by the main thread; ctl[t*4 + 1]: generation finished.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -39,7 +43,11 @@ for (;;) {
   if (seen < 0) break;
   const q = slot * ${PARAMS};
   try {
-    ex.gemm(p[q], p[q + 1], p[q + 2], p[q + 3], p[q + 4], p[q + 5], p[q + 6], p[q + 7], p[q + 8], p[q + 9], p[q + 10], 0, p[q + 11]);
+    const kind = p[q];
+    if (kind === ${JOB_GEMM}) ex.gemm(p[q + 1], p[q + 2], p[q + 3], p[q + 4], p[q + 5], p[q + 6], p[q + 7], p[q + 8], p[q + 9], p[q + 10], p[q + 11], 0, p[q + 12]);
+    else if (kind === ${JOB_CONV_FORWARD}) ex.convForwardJob(p[q + 1]);
+    else if (kind === ${JOB_CONV_BACKWARD}) ex.convBackwardJob(p[q + 1]);
+    else throw new Error('unknown job ' + kind);
   } catch (err) {
     Atomics.store(c, slot * 4 + 2, 1);
   }
@@ -148,7 +156,10 @@ function parallel(
     const args = byCols
       ? [M, e - s, K, a, aRs, aCs, b + 4 * s * bCs, bRs, bCs, c + 4 * s, ldc, rt.workBase + t * rt.workBytes]
       : [e - s, N, K, a + 4 * s * aRs, aRs, aCs, b, bRs, bCs, c + 4 * s * ldc, ldc, rt.workBase + t * rt.workBytes];
-    if (q) q.set(args, t * PARAMS);
+    if (q) {
+      q[t * PARAMS] = JOB_GEMM;
+      q.set(args, t * PARAMS + 1);
+    }
     return args;
   };
   for (let t = 1; t < T; t++) {
@@ -158,16 +169,43 @@ function parallel(
   }
   const [m, n, k, pa, ars, acs, pb, brs, bcs, pc, l, w] = job(0, null);
   rt.exports.gemm(m, n, k, pa, ars, acs, pb, brs, bcs, pc, l, 0, w);
+  join(p, T, gen, `gemm ${M}×${K} · ${K}×${N}`);
+  return true;
+}
+
+/** Waits for workers 1 … T−1 to finish generation `gen`; throws if one failed. */
+function join(p: Pool, T: number, gen: number, what: string): void {
   for (let t = 1; t < T; t++) {
     for (let v = Atomics.load(p.ctl, t * 4 + 1); v !== gen; v = Atomics.load(p.ctl, t * 4 + 1)) Atomics.wait(p.ctl, t * 4 + 1, v, 1000);
   }
   for (let t = 1; t < T; t++) {
     if (Atomics.load(p.ctl, t * 4 + 2) !== 0) {
       stopPool();
-      throw new Error(`nnlab wasm: gemm ${M}×${K} · ${K}×${N} failed in worker thread ${t}`);
+      throw new Error(`nnlab wasm: ${what} failed in worker thread ${t}`);
     }
   }
   parallelRuns++;
+}
+
+/**
+ * Runs job `kind` with argument block `jobs[t]` on thread t (the calling
+ * thread takes jobs[0]); false when there is no pool (the caller runs them itself).
+ */
+function parallelJobs(rt: WasmRuntime, kind: number, jobs: number[]): boolean {
+  if (jobs.length < 2 || jobs.length > threads) return false;
+  if (!pool) pool = startPool(rt);
+  if (!pool) return false;
+  const p = pool;
+  const gen = ++p.generation;
+  for (let t = 1; t < jobs.length; t++) {
+    p.params[t * PARAMS] = kind;
+    p.params[t * PARAMS + 1] = jobs[t];
+    Atomics.store(p.ctl, t * 4, gen);
+    Atomics.notify(p.ctl, t * 4);
+  }
+  if (kind === JOB_CONV_FORWARD) rt.exports.convForwardJob(jobs[0]);
+  else rt.exports.convBackwardJob(jobs[0]);
+  join(p, jobs.length, gen, kind === JOB_CONV_FORWARD ? 'conv2d forward' : 'conv2d backward');
   return true;
 }
 
@@ -176,6 +214,7 @@ function install(): void {
   if (!wasmRuntime()) return;
   reserveScratch(threads);
   setParallelGemm(threads > 1 ? parallel : null);
+  setParallelJobs(threads > 1 ? parallelJobs : null);
 }
 
 install();

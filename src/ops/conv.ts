@@ -269,27 +269,12 @@ function convBackwardWasm(
   needX: boolean, needW: boolean, needB: boolean, groups: number, g: Window2D,
 ): (Tensor | null)[] {
   const N = x.shape[0], O = weight.shape[0];
-  const gv = grad.values();
   const dx = needX ? new Float32Array(x.size) : null;
   const dw = needW ? new Float32Array(weight.size) : null;
-  wasmConvBackward(rt, needW ? x.values() : null, needX ? weight.values() : null, gv, N, O, groups, g, dx, dw);
+  const db = bias && needB ? new Float32Array(O) : null;
+  wasmConvBackward(rt, needW ? x.values() : null, needX ? weight.values() : null, grad.values(), N, O, groups, g, dx, dw, db);
   const result: (Tensor | null)[] = [dx && new Tensor(dx, [...x.shape]), dw && new Tensor(dw, [...weight.shape])];
-  if (bias) {
-    let db: Tensor | null = null;
-    if (needB) {
-      const L = g.oH * g.oW;
-      const sums = new Float64Array(O);
-      for (let n = 0; n < N; n++) {
-        for (let o = 0; o < O; o++) {
-          let s = 0;
-          for (let p = (n * O + o) * L, end = p + L; p < end; p++) s += gv[p];
-          sums[o] += s;
-        }
-      }
-      db = new Tensor(Float32Array.from(sums), [O]);
-    }
-    result.push(db);
-  }
+  if (bias) result.push(db && new Tensor(db, [O]));
   return result;
 }
 

@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Tensor, randn, matmul, conv2d, conv1d, Generator } from '../../src';
 import { getBackend, setBackend, setWasmThreshold, WASM_MIN_MACS, type Backend } from '../../src/kernels/backend';
 import { ArgumentError } from '../../src';
-import { setConvChunkFloats } from '../../src/kernels/wasm/conv';
+import { convRuns, setConvChunkFloats, setConvPath } from '../../src/kernels/wasm/conv';
 
 /** Runs fn on fresh float32 leaves copied from `inputs` with the given backend; returns [output, ...grads]. */
 function run(backend: Backend, inputs: Tensor[], fn: (...xs: Tensor[]) => Tensor): Tensor[] {
@@ -95,6 +95,28 @@ describe('matmul on both backends', () => {
   });
 });
 
+describe('relu on both backends', () => {
+  // 4096 elements and more take the wasm kernel; fewer stay on the js loop.
+  for (const n of [4099, 37]) {
+    it(`${n} elements, with NaN, ±∞ and −0: NaN propagates (torch.relu), its gradient is 0`, () => {
+      const x = rnd([n], 30);
+      const xv = x.values() as Float32Array;
+      xv.set([NaN, Infinity, -Infinity, -0, 0], 0);
+      agree([x], (a) => a.relu());
+      const y = x.relu();
+      expect(Array.from(y.values().slice(0, 5))).toEqual([NaN, Infinity, 0, 0, 0]);
+      for (const backend of ['js', 'wasm'] as const) {
+        const [out, dx] = run(backend, [x], (a) => a.relu());
+        const g = randn(out.shape, { generator: new Generator(99) }).values();
+        for (let i = 0; i < n; i++) {
+          const v = xv[i];
+          expect(dx.values()[i]).toBe(v > 0 ? g[i] : 0);
+        }
+      }
+    });
+  }
+});
+
 describe('conv on both backends', () => {
   const cases: [string, number[], number[], boolean, Parameters<typeof conv2d>[3]][] = [
     ['LeNet conv1 (pad 2)', [4, 1, 28, 28], [6, 1, 5, 5], true, { padding: 2 }],
@@ -103,27 +125,74 @@ describe('conv on both backends', () => {
     ['dilation 2, rectangular kernel', [2, 2, 10, 12], [4, 2, 3, 2], true, { dilation: 2, padding: [1, 2] }],
     ['groups 2', [2, 4, 8, 8], [6, 2, 3, 3], true, { groups: 2, padding: 1 }],
     ["padding 'same' with an even kernel", [2, 3, 7, 7], [4, 3, 4, 4], true, { padding: 'same' }],
+    ['odd output channels, 1×1 kernel', [3, 5, 6, 7], [5, 5, 1, 1], true, {}],
+    ['odd output channels, wide kernel', [2, 2, 9, 13], [3, 2, 2, 7], false, { padding: [0, 3] }],
   ];
-  for (const [name, sx, sw, bias, opts] of cases) {
-    it(name, () => {
-      const inputs = [rnd(sx, 7), rnd(sw, 8)];
-      if (bias) inputs.push(rnd([sw[0]], 9));
-      agree(inputs, (x, w, b) => conv2d(x, w, b ?? null, opts));
+  // The wasm backend runs a thin stride-1 convolution on the direct kernels
+  // and everything else on im2col + gemm; each case runs on im2col only, and
+  // on the direct kernels wherever the stride is 1.
+  for (const path of ['im2col', 'direct'] as const) {
+    describe(`wasm ${path} path`, () => {
+      beforeAll(() => setConvPath(path));
+      afterAll(() => setConvPath('auto'));
+      for (const [name, sx, sw, bias, opts] of cases) {
+        it(name, () => {
+          const inputs = [rnd(sx, 7), rnd(sw, 8)];
+          if (bias) inputs.push(rnd([sw[0]], 9));
+          const before = { ...convRuns };
+          agree(inputs, (x, w, b) => conv2d(x, w, b ?? null, opts));
+          const strided = opts?.stride !== undefined && opts.stride !== 1;
+          // Forward and backward each ran once on wasm, on the path expected.
+          const expected = path === 'direct' && !strided ? 'direct' : 'im2col';
+          expect(convRuns[expected] - before[expected]).toBe(2);
+          expect(convRuns.direct + convRuns.im2col - before.direct - before.im2col).toBe(2);
+        });
+      }
+      it('conv1d', () => {
+        agree([rnd([3, 4, 30], 10), rnd([8, 4, 5], 11), rnd([8], 12)], (x, w, b) => conv1d(x, w, b, { padding: 'same' }));
+      });
+      it('a batch processed in chunks (a tiny memory budget: 1 or 2 samples per chunk)', () => {
+        for (const floats of [1, 3000]) {
+          setConvChunkFloats(floats);
+          try {
+            agree([rnd([5, 3, 10, 10], 15), rnd([4, 3, 3, 3], 16), rnd([4], 17)], (x, w, b) => conv2d(x, w, b, { padding: 1 }));
+            agree([rnd([3, 4, 9, 9], 18), rnd([6, 2, 3, 3], 19)], (x, w) => conv2d(x, w, null, { groups: 2, stride: 2 }));
+          } finally {
+            setConvChunkFloats(16 << 20);
+          }
+        }
+      });
     });
   }
-  it('a batch processed in chunks (a tiny memory budget: 1 or 2 samples per chunk)', () => {
-    for (const floats of [1, 3000]) {
-      setConvChunkFloats(floats);
-      try {
-        agree([rnd([5, 3, 10, 10], 15), rnd([4, 3, 3, 3], 16), rnd([4], 17)], (x, w, b) => conv2d(x, w, b, { padding: 1 }));
-        agree([rnd([3, 4, 9, 9], 18), rnd([6, 2, 3, 3], 19)], (x, w) => conv2d(x, w, null, { groups: 2, stride: 2 }));
-      } finally {
-        setConvChunkFloats(16 << 20);
-      }
-    }
+  it('LeNet-5 picks the direct kernels for its thin first convolution only', () => {
+    const before = { ...convRuns };
+    conv2d(rnd([2, 1, 28, 28], 1), rnd([6, 1, 5, 5], 2), null, { padding: 2 });
+    expect(convRuns.direct - before.direct).toBe(1);
+    conv2d(rnd([2, 6, 14, 14], 3), rnd([16, 6, 5, 5], 4));
+    expect(convRuns.im2col - before.im2col).toBe(1);
   });
-  it('conv1d', () => {
-    agree([rnd([3, 4, 30], 10), rnd([8, 4, 5], 11), rnd([8], 12)], (x, w, b) => conv1d(x, w, b, { padding: 'same' }));
+  it('an infinite input pixel gives the weight gradient ±∞ as on the js path, not NaN', () => {
+    // The direct kernels' junk columns would multiply the pixel by a zero of dy
+    // (0·∞ = NaN): the backward pass sees the ∞ and takes the im2col path.
+    const x = rnd([2, 2, 5, 6], 20);
+    (x.values() as Float32Array)[5] = Infinity; // sample 0, channel 0, row 0, last column
+    setConvPath('direct');
+    try {
+      const before = { ...convRuns };
+      const [, , dw] = run('wasm', [x, rnd([3, 2, 1, 3], 21)], (a, w) => conv2d(a, w));
+      expect(convRuns.direct - before.direct).toBe(1);
+      expect(convRuns.im2col - before.im2col).toBe(1);
+      const [, , dwJs] = run('js', [x, rnd([3, 2, 1, 3], 21)], (a, w) => conv2d(a, w));
+      const got = Array.from(dw.values()), want = Array.from(dwJs.values());
+      expect(got.map(Number.isNaN)).toEqual(want.map(Number.isNaN));
+      expect(got.filter((v) => !Number.isFinite(v)).length).toBeGreaterThan(0);
+      for (let i = 0; i < got.length; i++) {
+        if (Number.isFinite(want[i])) expect(got[i]).toBeCloseTo(want[i], 3);
+        else expect(got[i]).toBe(want[i]);
+      }
+    } finally {
+      setConvPath('auto');
+    }
   });
   it('gradient for the weight only and for the input only', () => {
     const x = rnd([2, 3, 9, 9], 13), w = rnd([4, 3, 3, 3], 14);

@@ -6,6 +6,7 @@ import {
   getBackend, setBackend, getNumThreads, setNumThreads, setParallelThreshold, setWasmThreshold, WASM_MIN_MACS,
 } from '../../src/kernels/backend';
 import * as threads from '../../src/kernels/threads';
+import { setConvPath } from '../../src/kernels/wasm/conv';
 
 function rnd(shape: number[], seed: number): Tensor {
   return randn(shape, { generator: new Generator(seed) });
@@ -65,6 +66,28 @@ describe('wasm kernels on two threads', () => {
       return [y.detach(), xl.grad!, wl.grad!, bl.grad!];
     });
     for (let i = 0; i < js.length; i++) expect(wasm[i]).toBeAllClose(js[i], { rtol: 1e-4, atol: 1e-2 });
+  });
+  it('conv2d on both wasm paths: the batch split in chunks the two threads take from a shared counter', () => {
+    for (const path of ['direct', 'im2col'] as const) {
+      setConvPath(path);
+      try {
+        for (const [sx, sw, pad] of [[[16, 1, 28, 28], [6, 1, 5, 5], 2], [[9, 6, 14, 14], [16, 6, 5, 5], 0]] as const) {
+          const x = rnd([...sx], 6), w = rnd([...sw], 7), bias = rnd([sw[0]], 8);
+          const runsBefore = threads.parallelRuns;
+          const [js, wasm] = both(() => {
+            const xl = x.clone().requiresGrad_(), wl = w.clone().requiresGrad_(), bl = bias.clone().requiresGrad_();
+            const y = conv2d(xl, wl, bl, { padding: pad });
+            y.mul(y).sum().backward();
+            return [y.detach(), xl.grad!, wl.grad!, bl.grad!];
+          });
+          // Forward and backward each went to the pool.
+          expect(threads.parallelRuns - runsBefore).toBeGreaterThanOrEqual(2);
+          for (let i = 0; i < js.length; i++) expect(wasm[i]).toBeAllClose(js[i], { rtol: 1e-4, atol: 1e-2 });
+        }
+      } finally {
+        setConvPath('auto');
+      }
+    }
   });
   it('back to one thread still agrees', () => {
     setNumThreads(1);

@@ -1,23 +1,52 @@
 /**
- * Convolution on the wasm backend (float32): an explicit im2col over the whole
- * batch in wasm memory, then one SIMD gemm per group:
+ * Convolution on the wasm backend (float32): an explicit im2col in wasm
+ * memory, then one SIMD gemm per group (kernels in `assembly/conv.ts`):
  *
- *   col[k, n·L + p] = xp[n, pos[p] + taps[k]]                 (K × N·L)
+ *   col[k, n·L + p] = xp[n, pos[p] + taps[k]]                 (K × B·L for a chunk of B samples)
  *   forward  Y[o, n·L + p] = W[o, :]·col[:, n·L + p]          Y = W·col,   then y[n, o, p] = Y[o, n·L + p] + b[o]
  *   weights  dW = dY·colᵀ                                     dY[o, n·L + p] = dy[n, o, p]
  *   input    dcol = Wᵀ·dY,  dxp[n, pos[p] + taps[k]] += dcol[k, n·L + p]   (col2im)
+ *
+ * One wasm call does a whole pass over chunks of samples (padding, im2col,
+ * gemms, bias, layout), so the thread pool splits a convolution by samples:
+ * each thread takes chunks from a shared counter until none is left, with its
+ * own scratch; the weight and bias gradients are per-thread sums added here
+ * at the end.
  *
  * The same offset tables (`convTaps`, `convPositions`) and padded layout as
  * the js kernels in `../im2col.ts`, so both paths agree on every geometry.
  */
 import { convPositions, convTaps, paddedSize, type Window2D } from '../im2col';
-import { gemmAt, memoryF32, memoryI32, operandBase, type Storage, type WasmRuntime } from '.';
+import { memoryF32, memoryI32, operandBase, parallelJobs, type Storage, type WasmRuntime } from '.';
+import { getNumThreads, JOB_CONV_BACKWARD, JOB_CONV_FORWARD, PARALLEL_MIN_MACS } from '../threads';
 
-function align16(n: number): number {
-  return Math.ceil(n / 16) * 16;
+/** i32 slots of a job's argument block (the P_* constants of assembly/conv.ts, in order). */
+const SLOTS = [
+  'x', 'w', 'bias', 'y', 'dx', 'dw', 'db', 'next', 'N', 'B', 'C', 'H', 'W', 'ph', 'pw', 'Hp', 'Wp',
+  'taps', 'K', 'pos', 'L', 'oW', 'sw', 'O', 'groups', 'xp', 'col', 'rows', 'work', 'direct', 'Lw', 'oH',
+] as const;
+type Job = Record<(typeof SLOTS)[number], number>;
+const JOB_BYTES = 128; // ≥ 4 · SLOTS.length, keeps blocks 16-byte aligned
+
+/** Stride-1 convolutions with at most this many taps (C/groups·kH·kW) skip im2col (see plan). */
+const DIRECT_MAX_TAPS = 48;
+
+export type ConvPath = 'auto' | 'direct' | 'im2col';
+let pathChoice: ConvPath = 'auto';
+
+/**
+ * Which wasm path convolutions take: 'auto' (the direct kernels for thin
+ * stride-1 convolutions, else im2col + gemm), or, for tests, 'direct'
+ * (whenever the stride is 1) or 'im2col' (always).
+ */
+export function setConvPath(path: ConvPath): void {
+  pathChoice = path;
 }
 
-/** Bump allocation of element ranges above the operand base. */
+/** How many wasm convolution passes ran on each path (for tests). */
+export const convRuns = { direct: 0, im2col: 0 };
+
+/** Bump allocation of float ranges (element indices) above the operand base. */
 class Arena {
   at: number;
   constructor(rt: WasmRuntime) {
@@ -25,142 +54,128 @@ class Arena {
   }
   take(n: number): number {
     const at = this.at;
-    this.at = align16(at + n);
+    this.at = Math.ceil((at + n) / 16) * 16;
     return at;
   }
 }
 
-/** Writes x (N·C planes of H × W) into xp at `at`: each plane placed at (ph, pw) in a zeroed Hp × Wp plane. */
-function pad(f: Float32Array, at: number, x: Storage, planes: number, g: Window2D, Hp: number, Wp: number): void {
-  const { H, W, ph, pw } = g;
-  f.fill(0, at, at + planes * Hp * Wp);
-  for (let p = 0; p < planes; p++) {
-    for (let h = 0; h < H; h++) {
-      const src = (p * H + h) * W;
-      f.set(x.subarray(src, src + W), at + (p * Hp + h + ph) * Wp + pw);
-    }
-  }
-}
+let chunkFloats = 16 << 20;
 
-function geometry(g: Window2D, O: number, groups: number) {
-  const [Hp, Wp] = paddedSize(g);
-  const Cg = g.C / groups;
-  return {
-    Hp, Wp, Og: O / groups, K: Cg * g.kH * g.kW, L: g.oH * g.oW, ss: g.C * Hp * Wp, gs: Cg * Hp * Wp,
-    taps: convTaps(g, Cg, Hp, Wp), pos: convPositions(g, Wp),
-  };
+/** Sets the chunk budget in floats (default 16M = 64 MB over all threads); tests use a tiny one to exercise chunking. */
+export function setConvChunkFloats(n: number): void {
+  chunkFloats = n;
 }
 
 /**
- * Samples per chunk: the batch is processed in chunks whose im2col matrix,
- * padded input and gradient stay within about 64 MB of wasm memory.
+ * The shared part of a forward or backward call: geometry, thread split,
+ * per-thread scratch and argument blocks. `operands` are the float ranges the
+ * caller needs (sizes); their element indices come back in the same order.
  */
-function chunkSize(N: number, K: number, L: number, ss: number, O: number): number {
+function plan(
+  rt: WasmRuntime, N: number, O: number, groups: number, g: Window2D, macs: number, operands: number[], perThread: number[],
+  allowDirect: boolean,
+) {
+  const [Hp, Wp] = paddedSize(g);
+  const Cg = g.C / groups;
+  const K = Cg * g.kH * g.kW, L = g.oH * g.oW, ss = g.C * Hp * Wp;
+  const taps = convTaps(g, Cg, Hp, Wp), pos = convPositions(g, Wp);
+  const T = getNumThreads() > 1 && parallelJobs && macs >= PARALLEL_MIN_MACS ? Math.min(getNumThreads(), N) : 1;
+  // Thin stride-1 convolutions (few taps, where packing for a gemm costs as
+  // much as the arithmetic) run on the direct kernels over the wide rows of
+  // length oH·Wp, when those waste at most a third.
+  const Lw = Math.ceil((g.oH * Wp) / 16) * 16;
+  const direct = allowDirect && g.sh === 1 && g.sw === 1 && pathChoice !== 'im2col' &&
+    (pathChoice === 'direct' || (K <= DIRECT_MAX_TAPS && L >= (2 / 3) * Lw));
   const perSample = K * L + ss + O * L;
-  return Math.max(1, Math.min(N, Math.floor(chunkFloats / perSample)));
-}
-
-let chunkFloats = 16 << 20;
-
-/** Sets the chunk budget in floats (default 16M = 64 MB); tests use a tiny one to exercise chunking. */
-export function setConvChunkFloats(n: number): void {
-  chunkFloats = n;
+  // Chunks: about four per thread (so a slower thread takes fewer), within the memory budget.
+  const B = Math.max(1, Math.min(T > 1 ? Math.ceil(N / (4 * T)) : N, Math.floor(chunkFloats / T / perSample)));
+  const m = new Arena(rt);
+  const jobsAt = m.take((JOB_BYTES / 4) * T);
+  const nextAt = m.take(1);
+  const tapsAt = m.take(taps.length), posAt = m.take(pos.length);
+  const at = operands.map((n) => m.take(n));
+  const threadAt = Array.from({ length: T }, () => ({
+    xp: m.take(B * ss + Wp + 32), col: m.take(Math.max(K * B * L, O * Lw)), rows: m.take(O * B * L), extra: perThread.map((n) => m.take(n)),
+  }));
+  const f = memoryF32(rt, m.at * 4);
+  const iv = memoryI32(rt);
+  iv.set(taps, tapsAt);
+  iv.set(pos, posAt);
+  const jobs: Job[] = threadAt.map((s, t) => ({
+    x: 0, w: 0, bias: 0, y: 0, dx: 0, dw: 0, db: 0,
+    next: nextAt * 4, N, B,
+    C: g.C, H: g.H, W: g.W, ph: g.ph, pw: g.pw, Hp, Wp, taps: tapsAt * 4, K, pos: posAt * 4, L, oW: g.oW, sw: g.sw,
+    O, groups, xp: s.xp * 4, col: s.col * 4, rows: s.rows * 4, work: rt.workBase + t * rt.workBytes,
+    direct: direct ? 1 : 0, Lw, oH: g.oH,
+  }));
+  const run = (kind: number): void => {
+    convRuns[direct ? 'direct' : 'im2col']++;
+    iv[nextAt] = 0;
+    const ptrs = jobs.map((job, t) => {
+      const base = jobsAt + (JOB_BYTES / 4) * t;
+      SLOTS.forEach((name, i) => (iv[base + i] = job[name]));
+      return base * 4;
+    });
+    if (T > 1 && parallelJobs!(rt, kind, ptrs)) return;
+    for (const p of ptrs) (kind === JOB_CONV_FORWARD ? rt.exports.convForwardJob : rt.exports.convBackwardJob)(p);
+  };
+  return { f, at, threadAt, jobs, run, K, L, T };
 }
 
 /** y = conv2d(x, w, b) into `out` [N, O, oH·oW] (x, w contiguous values). */
 export function wasmConvForward(
   rt: WasmRuntime, xv: Storage, wv: Storage, bv: Storage | null, N: number, O: number, groups: number, g: Window2D, out: Float32Array,
 ): void {
-  const { Hp, Wp, Og, K, L, ss, gs, taps, pos } = geometry(g, O, groups);
-  const B = chunkSize(N, K, L, ss, O);
-  const m = new Arena(rt);
-  const xpAt = m.take(B * ss), tapsAt = m.take(taps.length), posAt = m.take(pos.length);
-  const wAt = m.take(O * K), colAt = m.take(K * B * L), yAt = m.take(Og * B * L);
-  const f = memoryF32(rt, m.at * 4);
-  const iv = memoryI32(rt);
-  iv.set(taps, tapsAt);
-  iv.set(pos, posAt);
+  const xn = N * g.C * g.H * g.W, L = g.oH * g.oW, K = (g.C / groups) * g.kH * g.kW;
+  const { f, at, jobs, run } = plan(rt, N, O, groups, g, N * O * L * K, [xn, O * K, O, N * O * L], [], true);
+  const [xAt, wAt, bAt, yAt] = at;
+  f.set(xv.subarray(0, xn), xAt);
   f.set(wv.subarray(0, O * K), wAt);
-  const ex = rt.exports;
-  const planeSize = g.H * g.W;
-  for (let n0 = 0; n0 < N; n0 += B) {
-    const nb = Math.min(B, N - n0), NL = nb * L;
-    pad(f, xpAt, xv.subarray(n0 * g.C * planeSize, (n0 + nb) * g.C * planeSize), nb * g.C, g, Hp, Wp);
-    for (let grp = 0; grp < groups; grp++) {
-      ex.im2col((xpAt + grp * gs) * 4, ss, nb, tapsAt * 4, K, posAt * 4, L, colAt * 4, g.oW, g.sw);
-      gemmAt(rt, Og, NL, K, (wAt + grp * Og * K) * 4, K, 1, colAt * 4, NL, 1, yAt * 4, NL);
-      for (let o = 0; o < Og; o++) {
-        const oc = grp * Og + o;
-        const b = bv ? bv[oc] : 0;
-        for (let n = 0; n < nb; n++) {
-          const src = yAt + o * NL + n * L, dst = ((n0 + n) * O + oc) * L;
-          if (b === 0) {
-            out.set(f.subarray(src, src + L), dst);
-          } else {
-            for (let p = 0; p < L; p++) out[dst + p] = f[src + p] + b;
-          }
-        }
-      }
-    }
-  }
+  if (bv) f.set(bv.subarray(0, O), bAt);
+  for (const job of jobs) Object.assign(job, { x: xAt * 4, w: wAt * 4, bias: bv ? bAt * 4 : 0, y: yAt * 4 });
+  run(JOB_CONV_FORWARD);
+  out.set(f.subarray(yAt, yAt + N * O * L));
 }
 
 /**
- * The input and weight gradients of conv2d: dx [N, C, H, W] (when `dx` is
- * given; needs `wv`) and dw [O, C/groups·kH·kW] (when `dw` is given; needs `xv`).
+ * The gradients of conv2d: dx [N, C, H, W] (when `dx` is given; needs `wv`),
+ * dw [O, C/groups·kH·kW] (when `dw` is given; needs `xv`) and db [O] (when
+ * `db` is given), from the incoming gradient dy [N, O, oH·oW].
  */
 export function wasmConvBackward(
   rt: WasmRuntime, xv: Storage | null, wv: Storage | null, dyv: Storage, N: number, O: number, groups: number, g: Window2D,
-  dx: Float32Array | null, dw: Float32Array | null,
+  dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null,
 ): void {
-  const { Hp, Wp, Og, K, L, ss, gs, taps, pos } = geometry(g, O, groups);
-  const B = chunkSize(N, K, L, ss, O);
-  const m = new Arena(rt);
-  const tapsAt = m.take(taps.length), posAt = m.take(pos.length);
-  const dyAt = m.take(O * B * L), colAt = m.take(K * B * L);
-  const xpAt = m.take(B * ss);
-  const wAt = dx ? m.take(O * K) : 0;
-  const dwAt = dw ? m.take(Og * K) : 0;
-  const f = memoryF32(rt, m.at * 4);
-  const iv = memoryI32(rt);
-  iv.set(taps, tapsAt);
-  iv.set(pos, posAt);
+  const xn = N * g.C * g.H * g.W, L = g.oH * g.oW, K = (g.C / groups) * g.kH * g.kW;
+  const passes = (dx ? 1 : 0) + (dw ? 1 : 0);
+  // The direct weight gradient also multiplies the zeros of dy's junk
+  // columns with input pixels: exact unless a pixel is ±∞ (0·∞ is NaN), so
+  // an input with one takes the im2col path.
+  let finite = true;
+  if (dw) {
+    const base = operandBase(rt) >> 2;
+    memoryF32(rt, (base + xn) * 4).set(xv!.subarray(0, xn), base);
+    finite = rt.exports.allFinite(base * 4, xn) === 1;
+  }
+  const { f, at, threadAt, jobs, run, T } = plan(
+    rt, N, O, groups, g, N * O * L * K * passes, [xn, O * K, N * O * L, dx ? xn : 0], [dw ? O * K : 0, db ? O : 0], finite,
+  );
+  const [xAt, wAt, dyAt, dxAt] = at;
+  if (dw) f.set(xv!.subarray(0, xn), xAt);
   if (dx) f.set(wv!.subarray(0, O * K), wAt);
-  if (dw) dw.fill(0);
-  const ex = rt.exports;
-  const { H, W, ph, pw } = g;
-  const planeSize = H * W;
-  for (let n0 = 0; n0 < N; n0 += B) {
-    const nb = Math.min(B, N - n0), NL = nb * L;
-    // dY[o, n·L + p] = dy[n0 + n, o, p]
-    for (let n = 0; n < nb; n++) {
-      for (let o = 0; o < O; o++) {
-        const src = ((n0 + n) * O + o) * L;
-        f.set(dyv.subarray(src, src + L), dyAt + o * NL + n * L);
-      }
-    }
-    if (dw) {
-      pad(f, xpAt, xv!.subarray(n0 * g.C * planeSize, (n0 + nb) * g.C * planeSize), nb * g.C, g, Hp, Wp);
-      for (let grp = 0; grp < groups; grp++) {
-        ex.im2col((xpAt + grp * gs) * 4, ss, nb, tapsAt * 4, K, posAt * 4, L, colAt * 4, g.oW, g.sw);
-        // dW[o, k] = Σ_j dY[o, j]·col[k, j]: B(j, k) = col[k·NL + j].
-        gemmAt(rt, Og, K, NL, (dyAt + grp * Og * NL) * 4, NL, 1, colAt * 4, 1, NL, dwAt * 4, K);
-        for (let i = 0, d = grp * Og * K; i < Og * K; i++) dw[d + i] += f[dwAt + i];
-      }
-    }
-    if (dx) {
-      f.fill(0, xpAt, xpAt + nb * ss);
-      for (let grp = 0; grp < groups; grp++) {
-        // dcol[k, j] = Σ_o W[o, k]·dY[o, j]: A(k, o) = W[(grp·Og + o)·K + k].
-        gemmAt(rt, K, NL, Og, (wAt + grp * Og * K) * 4, 1, K, (dyAt + grp * Og * NL) * 4, NL, 1, colAt * 4, NL);
-        ex.col2im(colAt * 4, ss, nb, tapsAt * 4, K, posAt * 4, L, (xpAt + grp * gs) * 4, g.oW, g.sw);
-      }
-      for (let p = 0, planes = nb * g.C; p < planes; p++) {
-        for (let h = 0; h < H; h++) {
-          const src = xpAt + (p * Hp + h + ph) * Wp + pw;
-          dx.set(f.subarray(src, src + W), (n0 * g.C + p) * planeSize + h * W);
-        }
-      }
+  f.set(dyv.subarray(0, N * O * L), dyAt);
+  jobs.forEach((job, t) => Object.assign(job, {
+    x: xAt * 4, w: wAt * 4, y: dyAt * 4, dx: dx ? dxAt * 4 : 0,
+    dw: dw ? threadAt[t].extra[0] * 4 : 0, db: db ? threadAt[t].extra[1] * 4 : 0,
+  }));
+  run(JOB_CONV_BACKWARD);
+  if (dx) dx.set(f.subarray(dxAt, dxAt + xn));
+  for (const [grad, k, n] of [[dw, 0, O * K], [db, 1, O]] as const) {
+    if (!grad) continue;
+    grad.set(f.subarray(threadAt[0].extra[k], threadAt[0].extra[k] + n));
+    for (let t = 1; t < T; t++) {
+      const s = threadAt[t].extra[k];
+      for (let i = 0; i < n; i++) grad[i] += f[s + i];
     }
   }
 }

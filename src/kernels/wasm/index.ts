@@ -39,6 +39,11 @@ interface Exports {
   heapBase(): number;
   im2col(xp: number, ss: number, N: number, taps: number, K: number, pos: number, L: number, col: number, oW: number, sw: number): void;
   col2im(dcol: number, ss: number, N: number, taps: number, K: number, pos: number, L: number, dxp: number, oW: number, sw: number): void;
+  convForwardJob(job: number): void;
+  convBackwardJob(job: number): void;
+  relu(x: number, y: number, n: number): void;
+  reluGrad(dy: number, y: number, dx: number, n: number): void;
+  allFinite(x: number, n: number): number;
 }
 
 const PAGE = 65536;
@@ -180,6 +185,16 @@ export function setParallelGemm(fn: typeof parallelGemm): void {
 }
 
 /**
+ * Hook for the thread pool: when set, runs job `kind` with argument block
+ * jobs[t] on thread t and returns true, or returns false to leave them to the caller.
+ */
+export let parallelJobs: ((rt: WasmRuntime, kind: number, jobs: number[]) => boolean) | null = null;
+
+export function setParallelJobs(fn: typeof parallelJobs): void {
+  parallelJobs = fn;
+}
+
+/**
  * C = A·B in float32 with the wasm kernel; the same contract as
  * `matmulKernel` (A (i, k) at a[aOff + i·aRs + k·aCs], B (k, j) at
  * b[bOff + k·bRs + j·bCs], C written contiguously at cOff with row length N).
@@ -225,4 +240,28 @@ let i32 = new Int32Array(0);
 export function memoryI32(rt: WasmRuntime): Int32Array {
   if (i32.buffer !== rt.memory.buffer || i32.length * 4 < rt.memory.buffer.byteLength) i32 = new Int32Array(rt.memory.buffer);
   return i32;
+}
+
+// ---- Elementwise --------------------------------------------------------------
+
+/** Below this many elements the js loop beats the copy into wasm memory and back. */
+export const WASM_MIN_ELEMENTS = 4096;
+
+/** out = max(x, 0) elementwise (NaN propagates) with the SIMD kernel. */
+export function wasmRelu(rt: WasmRuntime, x: Float32Array, out: Float32Array): void {
+  const n = x.length, at = operandBase(rt) >> 2, outAt = align(at + n, 16);
+  const f = memoryF32(rt, (outAt + n) * 4);
+  f.set(x, at);
+  rt.exports.relu(at * 4, outAt * 4, n);
+  out.set(f.subarray(outAt, outAt + n));
+}
+
+/** dx = dy where y > 0 else 0, elementwise (y the relu output), with the SIMD kernel. */
+export function wasmReluGrad(rt: WasmRuntime, dy: Float32Array, y: Float32Array, dx: Float32Array): void {
+  const n = dy.length, dyAt = operandBase(rt) >> 2, yAt = align(dyAt + n, 16), dxAt = align(yAt + n, 16);
+  const f = memoryF32(rt, (dxAt + n) * 4);
+  f.set(dy, dyAt);
+  f.set(y, yAt);
+  rt.exports.reluGrad(dyAt * 4, yAt * 4, dxAt * 4, n);
+  dx.set(f.subarray(dxAt, dxAt + n));
 }
