@@ -29,17 +29,48 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
+// The 4×4 transpose of rows r0 … r3: returns column `i` (0 … 3) as a vector.
+@inline
+function transposeCol(r0: v128, r1: v128, r2: v128, r3: v128, i: i32): v128 {
+  const lo = i < 2;
+  const t01 = lo ? v128.shuffle<f32>(r0, r1, 0, 4, 1, 5) : v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t23 = lo ? v128.shuffle<f32>(r2, r3, 0, 4, 1, 5) : v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  return (i & 1) == 0 ? v128.shuffle<f32>(t01, t23, 0, 1, 4, 5) : v128.shuffle<f32>(t01, t23, 2, 3, 6, 7);
+}
+
 // Packs rows [i0, i0+rows) × cols [p0, p0+kc) of A into panels of MR rows
-// interleaved along k (zero rows past the edge).
+// interleaved along k (zero rows past the edge). A full panel whose rows are
+// contiguous (cs == 1) goes through 4×4 register transposes; one whose
+// columns are contiguous (rs == 1, a transposed A) is a straight copy.
 function packA(a: usize, rs: i32, cs: i32, i0: i32, rows: i32, p0: i32, kc: i32, out: usize): void {
   let o = out;
   for (let ip = 0; ip < rows; ip += MR) {
     const r = min(MR, rows - ip);
     const base = a + (<usize>((i0 + ip) * rs + p0 * cs) << 2);
-    if (r == MR) {
-      const s = <usize>rs << 2, step = <usize>cs << 2;
+    if (r == MR && rs == 1) {
+      const step = <usize>cs << 2;
       let p = base;
       for (let k = 0; k < kc; k++) {
+        v128.store(o, v128.load(p));
+        o += 16;
+        p += step;
+      }
+    } else if (r == MR) {
+      const s = <usize>rs << 2, step = <usize>cs << 2;
+      let p = base;
+      let k = 0;
+      if (cs == 1) {
+        for (; k + 4 <= kc; k += 4) {
+          const r0 = v128.load(p), r1 = v128.load(p + s), r2 = v128.load(p + 2 * s), r3 = v128.load(p + 3 * s);
+          v128.store(o, transposeCol(r0, r1, r2, r3, 0));
+          v128.store(o, transposeCol(r0, r1, r2, r3, 1), 16);
+          v128.store(o, transposeCol(r0, r1, r2, r3, 2), 32);
+          v128.store(o, transposeCol(r0, r1, r2, r3, 3), 48);
+          o += 64;
+          p += 16;
+        }
+      }
+      for (; k < kc; k++) {
         store<f32>(o, load<f32>(p));
         store<f32>(o, load<f32>(p + s), 4);
         store<f32>(o, load<f32>(p + 2 * s), 8);
@@ -59,7 +90,9 @@ function packA(a: usize, rs: i32, cs: i32, i0: i32, rows: i32, p0: i32, kc: i32,
 }
 
 // Packs rows [p0, p0+kc) × cols [j0, j0+cols) of B into panels of NR columns
-// interleaved along k (zero columns past the edge).
+// interleaved along k (zero columns past the edge). A full panel of a
+// transposed B (rs == 1: each column contiguous) goes through 4×4 register
+// transposes, four k at a time.
 function packB(b: usize, rs: i32, cs: i32, p0: i32, kc: i32, j0: i32, cols: i32, out: usize): void {
   let o = out;
   for (let jp = 0; jp < cols; jp += NR) {
@@ -73,6 +106,30 @@ function packB(b: usize, rs: i32, cs: i32, p0: i32, kc: i32, j0: i32, cols: i32,
         v128.store(o, v128.load(p, 16), 16);
         o += 32;
         p += step;
+      }
+    } else if (c == NR && rs == 1) {
+      const s = <usize>cs << 2;
+      let p = base;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const v0 = v128.load(p), v1 = v128.load(p + s), v2 = v128.load(p + 2 * s), v3 = v128.load(p + 3 * s);
+        const q = p + 4 * s;
+        const v4 = v128.load(q), v5 = v128.load(q + s), v6 = v128.load(q + 2 * s), v7 = v128.load(q + 3 * s);
+        v128.store(o, transposeCol(v0, v1, v2, v3, 0));
+        v128.store(o, transposeCol(v4, v5, v6, v7, 0), 16);
+        v128.store(o, transposeCol(v0, v1, v2, v3, 1), 32);
+        v128.store(o, transposeCol(v4, v5, v6, v7, 1), 48);
+        v128.store(o, transposeCol(v0, v1, v2, v3, 2), 64);
+        v128.store(o, transposeCol(v4, v5, v6, v7, 2), 80);
+        v128.store(o, transposeCol(v0, v1, v2, v3, 3), 96);
+        v128.store(o, transposeCol(v4, v5, v6, v7, 3), 112);
+        o += 128;
+        p += 16;
+      }
+      for (; k < kc; k++) {
+        for (let t = 0; t < NR; t++) store<f32>(o + (<usize>t << 2), load<f32>(p + <usize>t * s));
+        o += 32;
+        p += 4;
       }
     } else {
       // Column by column: with rs == 1 (a transposed B) each column is a contiguous run.
