@@ -2,9 +2,10 @@
 # Runs every nnlab test on a fresh clone: sets up (npm packages, Debian
 # packages, the Jupyter kernelspec, JupyterLab and Chromium), type-checks,
 # builds, runs vitest (core, kernel against a real tslab kernel, notebooks,
-# PyTorch and onnxruntime cross-checks), then the browser tests of the
+# PyTorch and onnxruntime cross-checks), the op tests again on the plain js
+# path (NNLAB_BACKEND=js), then the browser tests of the
 # JupyterLab extension in Chromium, and prints one closing line
-# "nnlab tests: N passed, N failed" over both.
+# "nnlab tests: N passed, N failed" over all three.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test || exit 1
@@ -20,6 +21,12 @@ echo "== vitest"
 npx vitest run --reporter=default --reporter=json --outputFile=test-output/vitest.json
 status=$?
 
+# The ops, layers and optimizers again on the plain TypeScript path (the
+# first run takes the WebAssembly SIMD kernels wherever they apply).
+echo "== vitest, ops on the plain js path (NNLAB_BACKEND=js)"
+NNLAB_BACKEND=js npx vitest run test/core test/nn test/cnn test/rnn test/optim \
+  --reporter=default --reporter=json --outputFile=test-output/vitest-js.json || status=1
+
 echo "== browser tests (JupyterLab 4 + Chromium)"
 browser_pass=0
 browser_fail=1
@@ -33,8 +40,11 @@ else
 fi
 
 node -e '
-const r = JSON.parse(require("fs").readFileSync("test-output/vitest.json", "utf8"));
+const fs = require("fs");
+const runs = ["test-output/vitest.json", "test-output/vitest-js.json"].map((f) => JSON.parse(fs.readFileSync(f, "utf8")));
 const [bp, bf] = process.argv.slice(1).map(Number);
-console.log(`\nnnlab tests: ${r.numPassedTests + bp} passed, ${r.numFailedTests + bf} failed`);
+const passed = runs.reduce((n, r) => n + r.numPassedTests, bp), failed = runs.reduce((n, r) => n + r.numFailedTests, bf);
+console.log(`\npassed: vitest ${runs[0].numPassedTests}, ops again on the js path ${runs[1].numPassedTests}, browser ${bp}`);
+console.log(`nnlab tests: ${passed} passed, ${failed} failed`);
 ' "$browser_pass" "$browser_fail" || status=1
 exit $status

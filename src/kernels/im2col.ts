@@ -287,22 +287,57 @@ export function convInputGradKernel(
 }
 
 /**
+ * True when every window lies wholly inside the input: no padding, dilation 1
+ * and no partial ceil-mode window. The pooling fast paths need this, since
+ * they read each tap without a bounds test.
+ */
+export function windowsInside(g: Window2D): boolean {
+  return g.ph === 0 && g.pw === 0 && g.dh === 1 && g.dw === 1 &&
+    (g.oH - 1) * g.sh + g.kH <= g.H && (g.oW - 1) * g.sw + g.kW <= g.W;
+}
+
+/**
  * Max pooling over each window of each of `planes` (= N·C) planes. Writes
  * the maximum to `out` and its flat position in the plane (ih·W + iw) to
- * `argmax`; padding counts as −∞, the first maximum wins ties, NaN propagates.
+ * `argmax`; padding counts as −∞, the first maximum in row-major window order
+ * wins ties, a NaN wins over everything (the last NaN of the window, as in
+ * PyTorch's CPU kernel), and a window wholly in the
+ * padding (possible with dilation) gets −∞ and argmax −1.
+ *
+ * Float32 and float64 inputs whose windows lie inside the input take a fast
+ * path (2×2 windows fully unrolled); everything else, and any plane holding a
+ * NaN or ±∞, takes the general loop `maxPool2dPlanes`. Both give the same bits.
  */
 export function maxPool2dKernel(x: Storage, planes: number, g: Window2D, out: Storage, argmax: Int32Array): void {
+  if (windowsInside(g)) {
+    const twoByTwo = g.kH === 2 && g.kW === 2;
+    if (x instanceof Float32Array && out instanceof Float32Array) {
+      if (twoByTwo) maxPool2x2F32(x, planes, g, out, argmax);
+      else maxPoolInsideF32(x, planes, g, out, argmax);
+      return;
+    }
+    if (x instanceof Float64Array && out instanceof Float64Array) {
+      if (twoByTwo) maxPool2x2F64(x, planes, g, out, argmax);
+      else maxPoolInsideF64(x, planes, g, out, argmax);
+      return;
+    }
+  }
+  maxPool2dPlanes(x, 0, planes, g, out, argmax);
+}
+
+/** The general max-pooling loop over planes [p0, p1): any geometry, a bounds test per tap. */
+export function maxPool2dPlanes(x: Storage, p0: number, p1: number, g: Window2D, out: Storage, argmax: Int32Array): void {
   const { H, W, kH, kW, sh, sw, ph, pw, dh, dw, oH, oW } = g;
   const plane = H * W;
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
+  let o = p0 * oH * oW;
+  for (let p = p0; p < p1; p++) {
     const base = p * plane;
     for (let oh = 0; oh < oH; oh++) {
       const h0 = oh * sh - ph;
       for (let ow = 0; ow < oW; ow++, o++) {
         const w0 = ow * sw - pw;
         let best = -Infinity, at = -1;
-        window: for (let i = 0; i < kH; i++) {
+        for (let i = 0; i < kH; i++) {
           const ih = h0 + i * dh;
           if (ih < 0 || ih >= H) continue;
           const row = ih * W;
@@ -310,14 +345,10 @@ export function maxPool2dKernel(x: Storage, planes: number, g: Window2D, out: St
             const iw = w0 + j * dw;
             if (iw < 0 || iw >= W) continue;
             const v = x[base + row + iw];
-            if (v > best || at < 0) {
+            // A NaN is the maximum; a later NaN takes over (PyTorch's CPU kernel points at the last one).
+            if (v > best || at < 0 || v !== v) {
               best = v;
               at = row + iw;
-            } else if (v !== v) {
-              // The first NaN is the maximum (as in PyTorch) and ends the window.
-              best = v;
-              at = row + iw;
-              break window;
             }
           }
         }
@@ -328,14 +359,160 @@ export function maxPool2dKernel(x: Storage, planes: number, g: Window2D, out: St
   }
 }
 
-/** dx[plane p, argmax[o]] += g[o]: the maximum of each window takes its gradient. */
+// NOTE: the fast paths come in a float32 and a float64 copy with the same body.
+// V8 keeps one type feedback per function literal (closures from one factory
+// share it), and the 2×2 loop runs 1.7× slower once it has seen both types.
+//
+// They handle NaN and ±∞ outside the loop: `(Σ window)·0` is 0 when the taps
+// are finite (and their sum does not overflow) and NaN otherwise, summed per
+// plane; a plane where it is not 0 is redone by the general loop, which has
+// the NaN and ±∞ rules.
+
+/**
+ * 2×2 windows (any stride), inside the input, float32. Branch-free, so random
+ * data costs no mispredicted branches: each row pair's winner is chosen by a
+ * 0/1 comparison used as an index offset, then the better of the two; `>`
+ * keeps the first of equal values.
+ */
+function maxPool2x2F32(x: Float32Array, planes: number, g: Window2D, out: Float32Array, argmax: Int32Array): void {
+  const { H, W, sh, sw, oH, oW } = g;
+  const plane = H * W;
+  for (let p = 0, o = 0; p < planes; p++) {
+    const base = p * plane;
+    let nonFinite = 0;
+    for (let oh = 0; oh < oH; oh++) {
+      for (let a = base + oh * sh * W, end = o + oW; o < end; o++, a += sw) {
+        const v0 = x[a], v1 = x[a + 1], v2 = x[a + W], v3 = x[a + W + 1];
+        nonFinite += (v0 + v1 + v2 + v3) * 0;
+        const top = a + +(v1 > v0), bottom = a + W + +(v3 > v2);
+        const at = top + +(x[bottom] > x[top]) * (bottom - top);
+        out[o] = x[at];
+        argmax[o] = at - base;
+      }
+    }
+    if (nonFinite !== 0) maxPool2dPlanes(x, p, p + 1, g, out, argmax);
+  }
+}
+
+/** maxPool2x2F32 for float64 (same body). */
+function maxPool2x2F64(x: Float64Array, planes: number, g: Window2D, out: Float64Array, argmax: Int32Array): void {
+  const { H, W, sh, sw, oH, oW } = g;
+  const plane = H * W;
+  for (let p = 0, o = 0; p < planes; p++) {
+    const base = p * plane;
+    let nonFinite = 0;
+    for (let oh = 0; oh < oH; oh++) {
+      for (let a = base + oh * sh * W, end = o + oW; o < end; o++, a += sw) {
+        const v0 = x[a], v1 = x[a + 1], v2 = x[a + W], v3 = x[a + W + 1];
+        nonFinite += (v0 + v1 + v2 + v3) * 0;
+        const top = a + +(v1 > v0), bottom = a + W + +(v3 > v2);
+        const at = top + +(x[bottom] > x[top]) * (bottom - top);
+        out[o] = x[at];
+        argmax[o] = at - base;
+      }
+    }
+    if (nonFinite !== 0) maxPool2dPlanes(x, p, p + 1, g, out, argmax);
+  }
+}
+
+/** Any window inside the input (e.g. 3×3 stride 2), float32: no bounds tests; `>` keeps the first maximum. */
+function maxPoolInsideF32(x: Float32Array, planes: number, g: Window2D, out: Float32Array, argmax: Int32Array): void {
+  const { H, W, kH, kW, sh, sw, oH, oW } = g;
+  const plane = H * W, span = kH * W;
+  for (let p = 0, o = 0; p < planes; p++) {
+    const base = p * plane;
+    let nonFinite = 0;
+    for (let oh = 0; oh < oH; oh++) {
+      for (let a = base + oh * sh * W, end = o + oW; o < end; o++, a += sw) {
+        // Each row's winner, then the better of it and the winner so far
+        // (branch-free as in maxPool2x2F32; the rows are independent chains).
+        let at = a, sum = 0;
+        for (let row = a; row < a + span; row += W) {
+          let rowAt = row;
+          sum += x[row];
+          for (let q = row + 1; q < row + kW; q++) {
+            const v = x[q];
+            sum += v;
+            rowAt += +(v > x[rowAt]) * (q - rowAt);
+          }
+          at += +(x[rowAt] > x[at]) * (rowAt - at);
+        }
+        nonFinite += sum * 0;
+        out[o] = x[at];
+        argmax[o] = at - base;
+      }
+    }
+    if (nonFinite !== 0) maxPool2dPlanes(x, p, p + 1, g, out, argmax);
+  }
+}
+
+/** maxPoolInsideF32 for float64 (same body). */
+function maxPoolInsideF64(x: Float64Array, planes: number, g: Window2D, out: Float64Array, argmax: Int32Array): void {
+  const { H, W, kH, kW, sh, sw, oH, oW } = g;
+  const plane = H * W, span = kH * W;
+  for (let p = 0, o = 0; p < planes; p++) {
+    const base = p * plane;
+    let nonFinite = 0;
+    for (let oh = 0; oh < oH; oh++) {
+      for (let a = base + oh * sh * W, end = o + oW; o < end; o++, a += sw) {
+        // Each row's winner, then the better of it and the winner so far
+        // (branch-free as in maxPool2x2F32; the rows are independent chains).
+        let at = a, sum = 0;
+        for (let row = a; row < a + span; row += W) {
+          let rowAt = row;
+          sum += x[row];
+          for (let q = row + 1; q < row + kW; q++) {
+            const v = x[q];
+            sum += v;
+            rowAt += +(v > x[rowAt]) * (q - rowAt);
+          }
+          at += +(x[rowAt] > x[at]) * (rowAt - at);
+        }
+        nonFinite += sum * 0;
+        out[o] = x[at];
+        argmax[o] = at - base;
+      }
+    }
+    if (nonFinite !== 0) maxPool2dPlanes(x, p, p + 1, g, out, argmax);
+  }
+}
+
+/**
+ * dx[plane p, argmax[o]] += g[o]: the maximum of each window takes its
+ * gradient (argmax −1, a window wholly in the padding, sends it nowhere).
+ */
 export function maxPool2dBackwardKernel(g: Storage, argmax: Int32Array, planes: number, inPlane: number, outPlane: number, dx: Storage): void {
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
+  if (g instanceof Float32Array && dx instanceof Float32Array) maxPoolScatterF32(g, argmax, planes, inPlane, outPlane, dx);
+  else if (g instanceof Float64Array && dx instanceof Float64Array) maxPoolScatterF64(g, argmax, planes, inPlane, outPlane, dx);
+  else maxPoolScatter(g, argmax, planes, inPlane, outPlane, dx);
+}
+
+function maxPoolScatterF32(g: Float32Array, argmax: Int32Array, planes: number, inPlane: number, outPlane: number, dx: Float32Array): void {
+  for (let p = 0, o = 0; p < planes; p++) {
     const base = p * inPlane;
-    for (let q = 0; q < outPlane; q++, o++) {
-      // NOTE: -1 marks a window that lies wholly in the padding (possible with dilation).
-      if (argmax[o] >= 0) dx[base + argmax[o]] += g[o];
+    for (const end = o + outPlane; o < end; o++) {
+      const at = argmax[o];
+      if (at >= 0) dx[base + at] += g[o];
+    }
+  }
+}
+
+function maxPoolScatterF64(g: Float64Array, argmax: Int32Array, planes: number, inPlane: number, outPlane: number, dx: Float64Array): void {
+  for (let p = 0, o = 0; p < planes; p++) {
+    const base = p * inPlane;
+    for (const end = o + outPlane; o < end; o++) {
+      const at = argmax[o];
+      if (at >= 0) dx[base + at] += g[o];
+    }
+  }
+}
+
+function maxPoolScatter(g: Storage, argmax: Int32Array, planes: number, inPlane: number, outPlane: number, dx: Storage): void {
+  for (let p = 0, o = 0; p < planes; p++) {
+    const base = p * inPlane;
+    for (const end = o + outPlane; o < end; o++) {
+      const at = argmax[o];
+      if (at >= 0) dx[base + at] += g[o];
     }
   }
 }
@@ -408,14 +585,118 @@ function windowMean(
  * number of real pixels in it.
  */
 export function avgPool2dKernel(x: Storage, planes: number, g: Window2D, countIncludePad: boolean, out: Storage): void {
+  // Windows inside the input all divide by kH·kW; the fast path sums in the same order.
+  if (windowsInside(g)) {
+    if (x instanceof Float32Array && out instanceof Float32Array) return avgPoolInsideF32(x, planes, g, out);
+    if (x instanceof Float64Array && out instanceof Float64Array) return avgPoolInsideF64(x, planes, g, out);
+  }
   const hw = avgWindows(g.oH, g.sh, g.ph, g.kH, g.H), ww = avgWindows(g.oW, g.sw, g.pw, g.kW, g.W);
   windowMean(x, out, planes, g.H, g.W, g.oH, g.oW, hw, ww, countIncludePad, false);
 }
 
 /** The adjoint of avgPool2dKernel: each gOut[o] / divisor is added over its window in dx. */
 export function avgPool2dBackwardKernel(gOut: Storage, planes: number, g: Window2D, countIncludePad: boolean, dx: Storage): void {
+  if (windowsInside(g)) {
+    if (gOut instanceof Float32Array && dx instanceof Float32Array) return avgPoolInsideBackwardF32(gOut, planes, g, dx);
+    if (gOut instanceof Float64Array && dx instanceof Float64Array) return avgPoolInsideBackwardF64(gOut, planes, g, dx);
+  }
   const hw = avgWindows(g.oH, g.sh, g.ph, g.kH, g.H), ww = avgWindows(g.oW, g.sw, g.pw, g.kW, g.W);
   windowMean(dx, gOut, planes, g.H, g.W, g.oH, g.oW, hw, ww, countIncludePad, true);
+}
+
+// Average pooling of windows inside the input (2×2 unrolled), one copy per
+// array type (see the NOTE above maxPool2x2F32). The sums run in the order of
+// windowMean, from 0, and each dx gets its shares in output order, so the bits
+// are the same as the general loop's.
+
+function avgPoolInsideF32(x: Float32Array, planes: number, g: Window2D, out: Float32Array): void {
+  const { H, W, kH, kW, sh, sw, oH, oW } = g;
+  const plane = H * W, span = kH * W, count = kH * kW, twoByTwo = kH === 2 && kW === 2;
+  for (let p = 0, o = 0; p < planes; p++) {
+    for (let oh = 0; oh < oH; oh++) {
+      let a = p * plane + oh * sh * W;
+      const end = o + oW;
+      if (twoByTwo) {
+        for (; o < end; o++, a += sw) out[o] = (0 + x[a] + x[a + 1] + x[a + W] + x[a + W + 1]) / 4;
+        continue;
+      }
+      for (; o < end; o++, a += sw) {
+        let s = 0;
+        for (let row = a; row < a + span; row += W) for (let q = row; q < row + kW; q++) s += x[q];
+        out[o] = s / count;
+      }
+    }
+  }
+}
+
+function avgPoolInsideF64(x: Float64Array, planes: number, g: Window2D, out: Float64Array): void {
+  const { H, W, kH, kW, sh, sw, oH, oW } = g;
+  const plane = H * W, span = kH * W, count = kH * kW, twoByTwo = kH === 2 && kW === 2;
+  for (let p = 0, o = 0; p < planes; p++) {
+    for (let oh = 0; oh < oH; oh++) {
+      let a = p * plane + oh * sh * W;
+      const end = o + oW;
+      if (twoByTwo) {
+        for (; o < end; o++, a += sw) out[o] = (0 + x[a] + x[a + 1] + x[a + W] + x[a + W + 1]) / 4;
+        continue;
+      }
+      for (; o < end; o++, a += sw) {
+        let s = 0;
+        for (let row = a; row < a + span; row += W) for (let q = row; q < row + kW; q++) s += x[q];
+        out[o] = s / count;
+      }
+    }
+  }
+}
+
+function avgPoolInsideBackwardF32(gOut: Float32Array, planes: number, g: Window2D, dx: Float32Array): void {
+  const { H, W, kH, kW, sh, sw, oH, oW } = g;
+  const plane = H * W, span = kH * W, count = kH * kW, twoByTwo = kH === 2 && kW === 2;
+  for (let p = 0, o = 0; p < planes; p++) {
+    for (let oh = 0; oh < oH; oh++) {
+      let a = p * plane + oh * sh * W;
+      const end = o + oW;
+      if (twoByTwo) {
+        for (; o < end; o++, a += sw) {
+          const share = gOut[o] / 4;
+          dx[a] += share;
+          dx[a + 1] += share;
+          dx[a + W] += share;
+          dx[a + W + 1] += share;
+        }
+        continue;
+      }
+      for (; o < end; o++, a += sw) {
+        const share = gOut[o] / count;
+        for (let row = a; row < a + span; row += W) for (let q = row; q < row + kW; q++) dx[q] += share;
+      }
+    }
+  }
+}
+
+function avgPoolInsideBackwardF64(gOut: Float64Array, planes: number, g: Window2D, dx: Float64Array): void {
+  const { H, W, kH, kW, sh, sw, oH, oW } = g;
+  const plane = H * W, span = kH * W, count = kH * kW, twoByTwo = kH === 2 && kW === 2;
+  for (let p = 0, o = 0; p < planes; p++) {
+    for (let oh = 0; oh < oH; oh++) {
+      let a = p * plane + oh * sh * W;
+      const end = o + oW;
+      if (twoByTwo) {
+        for (; o < end; o++, a += sw) {
+          const share = gOut[o] / 4;
+          dx[a] += share;
+          dx[a + 1] += share;
+          dx[a + W] += share;
+          dx[a + W + 1] += share;
+        }
+        continue;
+      }
+      for (; o < end; o++, a += sw) {
+        const share = gOut[o] / count;
+        for (let row = a; row < a + span; row += W) for (let q = row; q < row + kW; q++) dx[q] += share;
+      }
+    }
+  }
 }
 
 /** Adaptive average pooling: output (i, j) averages rows [⌊i·H/oH⌋, ⌈(i+1)·H/oH⌉) × the same rule for columns. */

@@ -85,8 +85,10 @@ function poolOptions<T extends { kernelSize: Pair }>(opts: T | Pair): T {
 /**
  * Max pooling: y[n, c, i, j] = max over the window of x[n, c, i·sh − ph + p·dh, j·sw − pw + q·dw]
  * for p < kH, q < kW. Padding counts as −∞ (it never wins), the first maximum
- * in row-major window order wins ties, NaN propagates. The gradient goes to
- * the winning input of each window (summed where windows overlap).
+ * in row-major window order wins ties, NaN propagates (the gradient goes to
+ * the last NaN of a window, as in PyTorch 1.13's CPU kernel). The gradient
+ * goes to the winning input of each window (summed where windows overlap).
+ * Windows inside the input (no padding, dilation 1) take a fast path.
  * Output size: ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1 (rounded up in ceilMode).
  * @example maxPool2d(x, 2)                                   // [N, C, 28, 28] → [N, C, 14, 14]
  * @example maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 })

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { Tensor, tensor, arange, ones, zeros, randn, ShapeError, ArgumentError } from '../../src';
-import { maxPool2d, avgPool2d, adaptiveAvgPool2d, globalAvgPool2d } from '../../src/ops/pool';
+import { Tensor, tensor, arange, ones, zeros, randn, Generator, ShapeError, ArgumentError } from '../../src';
+import { maxPool2d, avgPool2d, adaptiveAvgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from '../../src/ops/pool';
+import { maxPool2dKernel, maxPool2dPlanes, windowsInside, type Window2D } from '../../src/kernels/im2col';
 import { gradcheck, leaf } from '../helpers/gradcheck';
 
 function seq(shape: number[], start = 1): Tensor {
@@ -200,5 +201,239 @@ describe('globalAvgPool2d', () => {
   it('has correct gradients', () => {
     gradcheck('globalAvgPool2d', (x) => globalAvgPool2d(x), [leaf([2, 3, 4, 5], 1)]);
     gradcheck('globalAvgPool2d keepdim', (x) => globalAvgPool2d(x, true), [leaf([2, 3, 3, 2], 2)]);
+  });
+});
+
+// ---- Fast paths against the general loop -------------------------------------
+// Windows wholly inside the input (no padding, dilation 1, no partial ceil-mode
+// window) take the float32/float64 fast paths of kernels/im2col.ts; every other
+// geometry, and any plane holding a NaN or ±∞, takes the general loop. Both must
+// give the same bits: values, argmax and gradients.
+
+type DType = 'float32' | 'float64';
+
+/**
+ * Planes of four kinds, in turn: ties (integers −2…2, zeros of both signs),
+ * Gaussian, ties with NaN, ties with ±∞ and NaN. The first two run the fast
+ * loops, the last two make it hand the plane to the general loop.
+ */
+function tricky(shape: number[], dtype: DType, seed: number): Tensor {
+  const gen = new Generator(seed);
+  const plane = shape[2] * shape[3], planes = shape[0] * shape[1];
+  const data = dtype === 'float32' ? new Float32Array(planes * plane) : new Float64Array(planes * plane);
+  for (let p = 0; p < planes; p++) {
+    const kind = p % 4;
+    for (let i = 0; i < plane; i++) {
+      let v = kind === 1 ? gen.normal() : gen.int(5) - 2;
+      if (v === 0 && gen.uniform() < 0.5) v = -0;
+      const u = gen.uniform();
+      if (kind === 2 && u < 0.1) v = NaN;
+      if (kind === 3) v = u < 0.05 ? Infinity : u < 0.1 ? -Infinity : u < 0.12 ? NaN : v;
+      data[p * plane + i] = v;
+    }
+  }
+  return tensor(data, { shape });
+}
+
+/** Distinct gradient values, so a gradient in the wrong place cannot go unnoticed. */
+function distinctGrad(shape: readonly number[], dtype: DType): Tensor {
+  return arange(1, 1 + shape.reduce((a, b) => a * b, 1), 1, { dtype }).reshape([...shape]).div(7);
+}
+
+interface Geometry { kH: number; kW: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number }
+
+function geometry(o: MaxPool2dOptions): Geometry {
+  const pair = (v: number | readonly number[] | null | undefined, d: number): [number, number] =>
+    v === null || v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  const [kH, kW] = pair(o.kernelSize, 1);
+  const [sh, sw] = o.stride === null || o.stride === undefined ? [kH, kW] : pair(o.stride, 1);
+  const [ph, pw] = pair(o.padding, 0), [dh, dw] = pair(o.dilation, 1);
+  return { kH, kW, sh, sw, ph, pw, dh, dw };
+}
+
+/** Max pooling straight from the definition: −∞ padding, first maximum, last NaN (as PyTorch), argmax −1 when no tap is real. */
+function referenceMaxPool(x: Tensor, o: MaxPool2dOptions, oH: number, oW: number): { y: Float64Array; argmax: Int32Array } {
+  const [N, C, H, W] = x.shape, v = x.values(), { kH, kW, sh, sw, ph, pw, dh, dw } = geometry(o);
+  const y = new Float64Array(N * C * oH * oW), argmax = new Int32Array(y.length);
+  let k = 0;
+  for (let p = 0; p < N * C; p++) {
+    for (let i = 0; i < oH; i++) {
+      for (let j = 0; j < oW; j++, k++) {
+        let best = -Infinity, at = -1;
+        for (let a = 0; a < kH; a++) {
+          for (let b = 0; b < kW; b++) {
+            const r = i * sh - ph + a * dh, c = j * sw - pw + b * dw;
+            if (r < 0 || r >= H || c < 0 || c >= W) continue;
+            const t = v[p * H * W + r * W + c];
+            if (at < 0 || t > best || t !== t) {
+              best = t;
+              at = r * W + c;
+            }
+          }
+        }
+        y[k] = best;
+        argmax[k] = at;
+      }
+    }
+  }
+  return { y, argmax };
+}
+
+/** Scatters g into an array of x's dtype in output order, as backward must. */
+function referenceMaxPoolGrad(x: Tensor, argmax: Int32Array, g: Tensor): number[] {
+  const plane = x.shape[2] * x.shape[3], outPlane = argmax.length / (x.shape[0] * x.shape[1]);
+  const dx = x.dtype === 'float32' ? new Float32Array(x.size) : new Float64Array(x.size), gv = g.values();
+  for (let o = 0; o < argmax.length; o++) if (argmax[o] >= 0) dx[Math.floor(o / outPlane) * plane + argmax[o]] += gv[o];
+  return Array.from(dx);
+}
+
+/** Average pooling from the definition: a 0-based sum in row-major window order over the real pixels, ÷ PyTorch's divisor. */
+function referenceAvgPool(x: Tensor, o: AvgPool2dOptions, oH: number, oW: number, g: Tensor): { y: number[]; dx: number[] } {
+  const [N, C, H, W] = x.shape, v = x.values(), gv = g.values(), { kH, kW, sh, sw, ph, pw } = geometry(o);
+  const store = (n: number) => (x.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
+  const y = store(N * C * oH * oW), dx = store(x.size);
+  const includePad = o.countIncludePad ?? true;
+  let k = 0;
+  for (let p = 0; p < N * C; p++) {
+    for (let i = 0; i < oH; i++) {
+      for (let j = 0; j < oW; j++, k++) {
+        const r0 = i * sh - ph, c0 = j * sw - pw;
+        const padded = (Math.min(r0 + kH, H + ph) - r0) * (Math.min(c0 + kW, W + pw) - c0);
+        const real: number[] = [];
+        for (let a = 0; a < kH; a++) {
+          for (let b = 0; b < kW; b++) {
+            const r = r0 + a, c = c0 + b;
+            if (r >= 0 && r < H && c >= 0 && c < W) real.push(p * H * W + r * W + c);
+          }
+        }
+        const count = includePad ? padded : real.length;
+        let s = 0;
+        for (const q of real) s += v[q];
+        y[k] = s / count;
+        for (const q of real) dx[q] += gv[k] / count;
+      }
+    }
+  }
+  return { y: Array.from(y), dx: Array.from(dx) };
+}
+
+/** Same bits (NaN equals NaN, −0 differs from +0), with the first difference in the message. */
+function expectSameBits(label: string, actual: ArrayLike<number>, expected: ArrayLike<number>): void {
+  expect(actual.length, label).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) expect.fail(`${label}: index ${i} is ${actual[i]}, expected ${expected[i]}`);
+  }
+}
+
+function windowOf(x: Tensor, y: Tensor, o: MaxPool2dOptions): Window2D {
+  return { C: x.shape[1], H: x.shape[2], W: x.shape[3], oH: y.shape[2], oW: y.shape[3], ...geometry(o) };
+}
+
+// [label, input shape, options, whether the fast path applies]
+const maxCases: [string, number[], MaxPool2dOptions, boolean][] = [
+  ['2×2 stride 2 (LeNet pool 1)', [2, 6, 28, 28], { kernelSize: 2 }, true],
+  ['2×2 stride 2 (LeNet pool 2)', [2, 16, 10, 10], { kernelSize: 2 }, true],
+  ['2×2 stride 2, odd sizes (last row and column unused)', [3, 4, 7, 9], { kernelSize: 2 }, true],
+  ['2×2 stride 1 (overlapping)', [2, 4, 6, 7], { kernelSize: 2, stride: 1 }, true],
+  ['3×3 stride 2', [2, 4, 9, 11], { kernelSize: 3, stride: 2 }, true],
+  ['3×2 stride [2, 1]', [2, 4, 8, 7], { kernelSize: [3, 2], stride: [2, 1] }, true],
+  ['1×3 stride [1, 3]', [1, 4, 5, 9], { kernelSize: [1, 3], stride: [1, 3] }, true],
+  ['ceil mode, windows that fit', [2, 4, 8, 8], { kernelSize: 2, ceilMode: true }, true],
+  ['3×3 stride 2 padding 1', [2, 4, 9, 11], { kernelSize: 3, stride: 2, padding: 1 }, false],
+  ['2×2 padding 1', [2, 4, 7, 8], { kernelSize: 2, stride: 2, padding: 1 }, false],
+  ['2×2 dilation 2', [2, 4, 7, 8], { kernelSize: 2, stride: 1, dilation: 2 }, false],
+  ['3×3 stride 2 dilation [1, 2] padding 1', [2, 4, 9, 11], { kernelSize: 3, stride: 2, dilation: [1, 2], padding: 1 }, false],
+  ['2×2 ceil mode, partial last window', [2, 4, 7, 9], { kernelSize: 2, ceilMode: true }, false],
+  ['2×2 ceil mode, partial last row only', [2, 4, 7, 8], { kernelSize: 2, ceilMode: true }, false],
+  ['3×3 stride 2 ceil mode, partial last column only', [2, 4, 9, 10], { kernelSize: 3, stride: 2, ceilMode: true }, false],
+  ['3×3 stride 2 ceil mode padding 1', [2, 4, 6, 7], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }, false],
+];
+
+describe('pooling fast paths agree with the general loop', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [label, shape, opts, fast] of maxCases) {
+      it(`maxPool2d ${label}, ${dtype}: values, argmax and gradient`, () => {
+        const x = tricky(shape, dtype, shape.length * 31 + shape[3]).requiresGrad_();
+        const y = maxPool2d(x, opts);
+        const g = windowOf(x, y, opts);
+        expect(windowsInside(g)).toBe(fast);
+        const ref = referenceMaxPool(x, opts, y.shape[2], y.shape[3]);
+        expectSameBits('values', y.toFlatArray(), Array.from(ref.y));
+        const gy = distinctGrad(y.shape, dtype);
+        y.backward(gy);
+        expectSameBits('gradient', x.grad!.toFlatArray(), referenceMaxPoolGrad(x, ref.argmax, gy));
+        // The kernel's own dispatch against the general loop, argmax included.
+        const planes = shape[0] * shape[1], n = planes * g.oH * g.oW;
+        const make = () => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
+        const outFast = make(), outGeneral = make(), argFast = new Int32Array(n), argGeneral = new Int32Array(n);
+        maxPool2dKernel(x.values(), planes, g, outFast, argFast);
+        maxPool2dPlanes(x.values(), 0, planes, g, outGeneral, argGeneral);
+        expectSameBits('kernel values', outFast, outGeneral);
+        expectSameBits('kernel argmax', argFast, argGeneral);
+        expectSameBits('argmax', argFast, ref.argmax);
+      });
+    }
+
+    it(`avgPool2d fast and general paths match the definition bit for bit, ${dtype}`, () => {
+      const avgCases: [number[], AvgPool2dOptions, boolean][] = [
+        [[2, 6, 28, 28], { kernelSize: 2 }, true],
+        [[3, 4, 7, 9], { kernelSize: 2 }, true],
+        [[2, 4, 6, 7], { kernelSize: 2, stride: 1 }, true],
+        [[2, 4, 9, 11], { kernelSize: 3, stride: 2 }, true],
+        [[2, 4, 8, 7], { kernelSize: [3, 2], stride: [2, 1] }, true],
+        [[2, 4, 9, 11], { kernelSize: 3, stride: 2, padding: 1 }, false],
+        [[2, 4, 9, 11], { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }, false],
+        [[2, 4, 7, 9], { kernelSize: 2, ceilMode: true }, false],
+        [[2, 4, 7, 8], { kernelSize: 2, ceilMode: true }, false],
+        [[2, 4, 9, 10], { kernelSize: 3, stride: 2, ceilMode: true }, false],
+        [[2, 4, 6, 7], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false }, false],
+      ];
+      for (const [shape, opts, fast] of avgCases) {
+        const label = `${JSON.stringify(shape)} ${JSON.stringify(opts)}`;
+        // Gaussian planes (no NaN): sums are where the order of additions shows.
+        const x = randn(shape, { dtype, generator: new Generator(shape[2] * 100 + shape[3]) }).requiresGrad_();
+        const y = avgPool2d(x, opts);
+        expect(windowsInside({ ...windowOf(x, y, opts), dh: 1, dw: 1 }), label).toBe(fast);
+        const gy = distinctGrad(y.shape, dtype);
+        const ref = referenceAvgPool(x, opts, y.shape[2], y.shape[3], gy);
+        expectSameBits(`values ${label}`, y.toFlatArray(), ref.y);
+        y.backward(gy);
+        expectSameBits(`gradient ${label}`, x.grad!.toFlatArray(), ref.dx);
+      }
+    });
+  }
+
+  it('the last NaN of a window wins, as in PyTorch, also when a NaN is the first tap (fast and general paths)', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      // One 2×2 window [NaN, 1; NaN, 2]: the gradient goes to the last NaN (torch 1.13 CPU: index 2).
+      const w = tensor([NaN, 1, NaN, 2], { shape: [1, 1, 2, 2], dtype });
+      for (const opts of [{ kernelSize: 2 }, { kernelSize: 3, padding: 1, stride: 2 }]) {
+        const x = w.detach().requiresGrad_();
+        const y = maxPool2d(x, opts);
+        expect(Number.isNaN(y.toFlatArray()[0])).toBe(true);
+        y.sum().backward();
+        expect(x.grad!.toFlatArray()).toEqual([0, 0, 1, 0]);
+      }
+    }
+    // [1, NaN; 5, NaN] → the NaN at index 3.
+    const z = tensor([1, NaN, 5, NaN], { shape: [1, 1, 2, 2] }).requiresGrad_();
+    maxPool2d(z, 2).sum().backward();
+    expect(z.grad!.toFlatArray()).toEqual([0, 0, 0, 1]);
+  });
+
+  it('a window wholly in the padding gives −∞ and no gradient', () => {
+    // Kernel 2, dilation 3, padding 1 on a 2×2 input: the taps are at −1 and 2, both outside.
+    const x = tensor([[[[1, 2], [3, 4]]]]).requiresGrad_();
+    const y = maxPool2d(x, { kernelSize: 2, dilation: 3, padding: 1 });
+    expect(y.shape).toEqual([1, 1, 1, 1]);
+    expect(y.item()).toBe(-Infinity);
+    y.sum().backward();
+    expect(x.grad!.toFlatArray()).toEqual([0, 0, 0, 0]);
+  });
+
+  it('the LeNet-5 pools take the fast path', () => {
+    const lenet1 = windowOf(zeros([1, 6, 28, 28]), zeros([1, 6, 14, 14]), { kernelSize: 2 });
+    const lenet2 = windowOf(zeros([1, 16, 10, 10]), zeros([1, 16, 5, 5]), { kernelSize: 2 });
+    expect(windowsInside(lenet1) && windowsInside(lenet2)).toBe(true);
   });
 });
