@@ -5,7 +5,10 @@
  * with SIMD), ConvNetJS 0.3 (plain JavaScript, one sample at a time; MLP and
  * LeNet-5 only) and PyTorch through /usr/bin/python3 (bench/torch_bench.py, with
  * torch.set_num_threads equal to nnlab's thread count) when Debian's
- * python3-torch is installed; with the ratios. Then matmul GFLOPS.
+ * python3-torch is installed — twice: with the reference BLAS that Debian's
+ * torch gets by default, and with Debian's OpenBLAS (libopenblas0-pthread,
+ * unpacked into .cache/openblas/ by `scripts/setup.sh --bench`, loaded through
+ * LD_LIBRARY_PATH, not installed); with the ratios. Then matmul GFLOPS.
  * Speed is only ever measured here, never in tests.
  *
  *   npm run bench            every case (MLP, LeNet-5, RNN) and matmul
@@ -29,33 +32,99 @@ const defaultCases: BenchCase[] = [mlpCase, lenetCase, rnnCase];
 const allCases: BenchCase[] = [...defaultCases, lstmCase];
 const PYTHON = '/usr/bin/python3';
 
-/** What the PyTorch column holds: speeds per torch case key, or why there are none. */
+/** What a PyTorch column holds: speeds per torch case key, or why there are none. */
 type TorchResult = { label: string; cases: Record<string, Speeds> } | { na: string };
 
-/** Runs bench/torch_bench.py once for the selected cases with `threads` torch threads. */
-function runTorch(selected: BenchCase[], threads: number): TorchResult {
+/** The project's root: bench.ts runs from dist/bench/ (npm run bench) or from bench/. */
+const ROOT = [path.join(__dirname, '..', '..'), path.join(__dirname, '..')]
+  .find((d) => fs.existsSync(path.join(d, 'package.json'))) ?? process.cwd();
+/** Where `scripts/setup.sh --bench` unpacks Debian's libopenblas0-pthread (git-ignored). */
+const OPENBLAS_CACHE = path.join(ROOT, '.cache', 'openblas');
+
+/** `p` relative to the working directory when it lies inside it, else absolute. */
+function rel(p: string): string {
+  const r = path.relative(process.cwd(), p);
+  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : p;
+}
+
+/** Debian's reference BLAS directory (/usr/lib/<triplet>/blas, holding libblas.so.3), or null. */
+function referenceBlasDir(): string | null {
+  return libDirs('/usr/lib', 'blas')[0] ?? null;
+}
+
+/** The unpacked OpenBLAS library directory and its Debian package, or why there is none. */
+function openblasDir(): { dir: string; deb: string } | { na: string } {
+  const dir = libDirs(path.join(OPENBLAS_CACHE, 'usr', 'lib'), 'openblas-pthread')[0];
+  if (!dir) {
+    return {
+      na: `Debian's OpenBLAS is not unpacked in ${rel(OPENBLAS_CACHE)}/; ` +
+        '`bash scripts/setup.sh --bench` (run by `npm run bench`) unpacks libopenblas0-pthread there with ' +
+        '`apt-get download` + `dpkg-deb -x` (needs libgfortran5 installed and a Debian mirror; log in /tmp/nnlab-apt-bench.log)',
+    };
+  }
+  let deb = 'libopenblas0-pthread';
+  try {
+    const fields = fs.readFileSync(path.join(OPENBLAS_CACHE, 'DEBIAN-PACKAGE'), 'utf8');
+    const version = /^Version:\s*(\S+)/m.exec(fields)?.[1];
+    if (version) deb += ` ${version}`;
+  } catch {
+    // written by setup.sh after unpacking; only the version in the footer is lost
+  }
+  return { dir, deb };
+}
+
+/** The directories `<base>/<triplet>/<name>` that hold a libblas.so.3 (e.g. /usr/lib/x86_64-linux-gnu/blas). */
+function libDirs(base: string, name: string): string[] {
+  let triplets: string[];
+  try {
+    triplets = fs.readdirSync(base);
+  } catch {
+    return [];
+  }
+  return triplets.map((t) => path.join(base, t, name)).filter((d) => fs.existsSync(path.join(d, 'libblas.so.3')));
+}
+
+/**
+ * Runs bench/torch_bench.py once for the selected cases with `threads` torch
+ * threads; with `libDir` first on LD_LIBRARY_PATH, so that torch's
+ * libblas.so.3 resolves there. `expectBlas`: the BLAS the run must report
+ * having loaded (else n/a, naming what it loaded instead).
+ */
+function runTorch(selected: BenchCase[], threads: number, libDir: string | null, expectBlas?: string): TorchResult {
   const script = [path.join(__dirname, 'torch_bench.py'), path.join(__dirname, '..', '..', 'bench', 'torch_bench.py')]
     .find((p) => fs.existsSync(p));
   if (!script) return { na: 'bench/torch_bench.py not found' };
   if (!fs.existsSync(PYTHON)) return { na: `${PYTHON} not found` };
-  console.log(`PyTorch: ${PYTHON} ${path.relative(process.cwd(), script)} --threads ${threads}`);
-  const r = spawnSync(PYTHON, [script, '--threads', String(threads), '--cases', selected.map((c) => c.torch).join(',')], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000,
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
     // OpenMP's default spin-waiting collapses torch's multi-threaded speed when
     // another process holds a core (LeNet training ~20× slower on 2 shared
     // cores); passive waiting gives PyTorch its fair figure.
-    env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+    OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
+    // OpenBLAS (pthread build) runs its own threads, not torch's: same count.
+    OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? String(threads),
+  };
+  if (libDir) env.LD_LIBRARY_PATH = [libDir, process.env.LD_LIBRARY_PATH].filter((d) => d).join(':');
+  console.log(`PyTorch: ${libDir ? `LD_LIBRARY_PATH=${rel(libDir)} ` : ''}${PYTHON} ${rel(script)} --threads ${threads}`);
+  const r = spawnSync(PYTHON, [script, '--threads', String(threads), '--cases', selected.map((c) => c.torch).join(',')], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000, env,
   });
   if (r.error) return { na: `${PYTHON} failed: ${r.error.message}` };
   const lastLine = r.stdout.trim().split('\n').pop() ?? '';
-  let out: { error?: string; torch?: string; threads?: number; blas?: string; cases?: Record<string, { train: number; infer: number }> };
+  let out: { error?: string; torch?: string; threads?: number; blas?: string; blas_path?: string | null; cases?: Record<string, { train: number; infer: number }> };
   try {
     out = JSON.parse(lastLine);
   } catch {
     return { na: `torch_bench.py exited with status ${r.status} without JSON output` };
   }
   if (out.error || !out.cases) return { na: out.error ?? 'torch_bench.py gave no cases' };
-  return { label: `PyTorch ${out.torch} (${out.threads} thr, ${out.blas === 'reference' ? 'reference BLAS' : 'BLAS'})`, cases: out.cases };
+  const blas = out.blas ?? 'BLAS unknown';
+  if (expectBlas && blas !== expectBlas) {
+    return { na: `with LD_LIBRARY_PATH=${libDir && rel(libDir)} torch loaded ${blas}${out.blas_path && out.blas_path !== blas ? ` (${out.blas_path})` : ''}, not ${expectBlas}` };
+  }
+  const version = (out.torch ?? '').split('.').slice(0, 2).join('.');
+  const shortBlas = blas.startsWith('/') ? path.basename(blas) : blas;
+  return { label: `PyTorch ${version} (${shortBlas}, ${out.threads} thr)`, cases: out.cases };
 }
 
 /** Switches tfjs to `backend`; for wasm, loads the .wasm files from node_modules (no network). Returns an error message on failure. */
@@ -93,8 +162,19 @@ async function main(): Promise<void> {
   };
 
   if (selected.length > 0) {
-    // PyTorch first, on its own, so it does not share the cores with nnlab or tfjs.
-    const torch = runTorch(selected, threads);
+    // PyTorch first, on its own, so it does not share the cores with nnlab or
+    // tfjs: as Debian installs it (reference BLAS), then with OpenBLAS.
+    const refDir = referenceBlasDir();
+    const torch = runTorch(selected, threads, refDir);
+    const ob = openblasDir();
+    const torchOB: TorchResult = 'na' in ob ? ob : runTorch(selected, threads, ob.dir, 'OpenBLAS');
+    // The same failure in both runs (no torch, no python) gets one note.
+    const sameFailure = 'na' in torch && 'na' in torchOB && torch.na === torchOB.na;
+    // Each PyTorch column: header, the note prefix of its n/a cells, its result.
+    const torchCols: { header: string; who: string; result: TorchResult }[] = [
+      { header: 'na' in torch ? 'PyTorch (reference BLAS)' : torch.label, who: 'PyTorch', result: torch },
+      { header: 'na' in torchOB ? 'PyTorch (OpenBLAS)' : torchOB.label, who: sameFailure ? 'PyTorch' : 'PyTorch (OpenBLAS)', result: torchOB },
+    ];
     const wasmError = await useTfBackend('wasm');
     const tfBackends: TfBackend[] = wasmError ? ['cpu'] : ['cpu', 'wasm'];
     const wasmInfo = wasmError ? '' : `tfjs wasm: SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, ` +
@@ -105,9 +185,9 @@ async function main(): Promise<void> {
 
     const header = ['samples/s', 'nnlab', 'tfjs cpu'];
     if (!wasmError) header.push('tfjs wasm');
-    header.push(cnnLabel, 'na' in torch ? 'PyTorch' : torch.label, 'nnlab / tfjs cpu');
+    header.push(cnnLabel, ...torchCols.map((t) => t.header), 'nnlab / tfjs cpu');
     if (!wasmError) header.push('nnlab / tfjs wasm');
-    header.push('nnlab / ConvNetJS', 'nnlab / PyTorch');
+    header.push('nnlab / ConvNetJS', 'nnlab / PyTorch ref', 'nnlab / PyTorch OpenBLAS');
     const rows: string[][] = [header];
 
     for (const c of selected) {
@@ -121,17 +201,18 @@ async function main(): Promise<void> {
       }
       const cj = runConvNetJS(c, cnn);
       if (c.convnetjs && !('na' in cnn)) log(c.name, cnnLabel, cj);
-      const pt: Speeds = 'na' in torch ? { train: torch, infer: torch } : torch.cases[c.torch] ?? { train: { na: 'no result' }, infer: { na: 'no result' } };
+      const pts: Speeds[] = torchCols.map(({ result: t }) =>
+        'na' in t ? { train: t, infer: t } : t.cases[c.torch] ?? { train: { na: 'no result' }, infer: { na: 'no result' } });
       for (const task of ['train', 'infer'] as const) {
         const label = `${c.name}, ${task === 'train' ? 'training (batch 64)' : 'inference (batch 256)'}`;
         const cell = (s: Speed, who: string): string => (typeof s === 'number' ? fmt(s) : `n/a ${note(`${who}: ${s.na}`)}`);
         const row = [label, cell(ours[task], 'nnlab'), cell(theirs.cpu![task], 'tfjs cpu')];
         if (!wasmError) row.push(cell(theirs.wasm![task], 'tfjs wasm'));
         row.push(cell(cj[task], 'ConvNetJS'));
-        row.push('na' in torch ? `n/a ${note(`PyTorch: ${torch.na}`)}` : cell(pt[task], 'PyTorch'));
+        for (const [k, t] of torchCols.entries()) row.push(cell(pts[k][task], t.who));
         row.push(ratio(ours[task], theirs.cpu![task]));
         if (!wasmError) row.push(ratio(ours[task], theirs.wasm![task]));
-        row.push(ratio(ours[task], cj[task]), ratio(ours[task], pt[task]));
+        row.push(ratio(ours[task], cj[task]), ...pts.map((p) => ratio(ours[task], p[task])));
         rows.push(row);
       }
     }
@@ -143,7 +224,11 @@ async function main(): Promise<void> {
         ? `tfjs wasm column dropped: the backend did not initialise offline (${wasmError}).`
         : `${wasmInfo}; .wasm loaded from node_modules/@tensorflow/tfjs-backend-wasm.`,
       'na' in cnn ? '' : `${cnnLabel} (npm convnetjs ${cnn.version}): plain JavaScript, one sample per forward/backward; Trainer sgd, momentum 0.9, batch_size 64, l2_decay 0, same lr; few batches.`,
-      'na' in torch ? '' : `PyTorch via ${PYTHON} bench/torch_bench.py, torch.set_num_threads(${threads}), OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}, same models, batches and optimiser.`,
+      'na' in torch && 'na' in torchOB ? '' : `PyTorch via ${PYTHON} bench/torch_bench.py, ${'na' in torch || 'na' in torchOB ? '' : 'both runs '}with torch.set_num_threads(${threads}), ` +
+        `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}, same models, batches and optimiser; the BLAS named is the one the run loaded (/proc/self/maps).`,
+      'na' in torch ? '' : `PyTorch reference BLAS: Debian's python3-torch as installed (libblas.so.3 via alternatives)${refDir ? `, LD_LIBRARY_PATH=${refDir}` : ''}.`,
+      'na' in ob || 'na' in torchOB ? '' : `PyTorch OpenBLAS: Debian's ${ob.deb}, unpacked into ${rel(OPENBLAS_CACHE)}/ and loaded via ` +
+        `LD_LIBRARY_PATH, not installed (the machine's BLAS is unchanged); OPENBLAS_NUM_THREADS=${process.env.OPENBLAS_NUM_THREADS ?? threads}.`,
       ...notes.map((n, i) => `[${i + 1}] ${n}`),
     ].filter((s) => s.length > 0);
     printTable(rows, footer);

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""PyTorch reference speeds for `npm run bench` (bench/bench.ts runs this once per bench).
+"""PyTorch reference speeds for `npm run bench` (bench/bench.ts runs this twice per bench:
+with the reference BLAS and with OpenBLAS, chosen through LD_LIBRARY_PATH).
 
 Same models, batch sizes and optimiser as the TypeScript cases: SGD momentum
 0.9, cross-entropy on logits, training batch 64, inference batch 256, on real
@@ -9,8 +10,15 @@ Fashion-MNIST (random images of the same shape if the Debian dataset is absent).
 
 Prints one JSON object on stdout:
     {"torch": "1.13.0", "threads": 2, "data": "fashion-mnist",
-     "cases": {"mlp": {"train": 2900.0, "infer": 20000.0}, ...}}
+     "blas": "reference BLAS", "blas_path": "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0",
+     "blas_threads": null, "cases": {"mlp": {"train": 2900.0, "infer": 20000.0}, ...}}
 or {"error": "..."} (exit status 0) when torch cannot be imported.
+
+"blas" is the BLAS actually loaded, read from /proc/self/maps after a matmul
+("OpenBLAS", "reference BLAS", or the libblas path), not torch's build
+configuration (Debian's torch is built against the generic libblas.so.3 and
+uses whichever library that name resolves to). "blas_threads" is OpenBLAS's own
+thread count (openblas_get_num_threads), null for other BLAS.
 
 bench.ts runs it with OMP_WAIT_POLICY=PASSIVE (unless set): with OpenMP's
 default spin-waiting, 2 torch threads on 2 cores shared with other processes
@@ -70,6 +78,33 @@ def build(name):
                 return self.fc(out[:, -1])
         return RowClassifier(), (lambda x: x.reshape(x.shape[0], 28, 28)), 0.01
     raise ValueError(f'torch_bench: unknown case {name!r} (cases: mlp, lenet, rnn, lstm)')
+
+
+def loaded_blas():
+    """(name, path, threads) of the BLAS this process has mapped: 'OpenBLAS', 'reference BLAS' or the libblas path."""
+    import torch
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))  # make sure the BLAS is in use, not just linked
+    try:
+        with open('/proc/self/maps') as f:
+            paths = sorted({line.split(None, 5)[5].strip() for line in f if len(line.split(None, 5)) == 6})
+    except OSError as e:
+        return f'unknown ({e})', None, None
+    openblas = [p for p in paths if 'openblas' in os.path.basename(p).lower()]
+    if openblas:
+        lib = next((p for p in openblas if 'libopenblas' in os.path.basename(p)), openblas[0])
+        threads = None
+        try:
+            import ctypes
+            threads = ctypes.CDLL(lib).openblas_get_num_threads()
+        except Exception:
+            pass
+        return 'OpenBLAS', lib, threads
+    blas = [p for p in paths if os.path.basename(p).startswith('libblas.so')]
+    if not blas:
+        return 'no libblas mapped', None, None
+    if '/blas/libblas.so' in blas[0]:
+        return 'reference BLAS', blas[0], None
+    return blas[0], blas[0], None
 
 
 def timed(step, batch, seconds, warmup=3, min_batches=5):
@@ -133,9 +168,9 @@ def main():
     for name in [c for c in args.cases.split(',') if c]:
         cases[name] = bench_case(name, images, labels, args.seconds)
         print(f'torch {name}: {cases[name]}', file=sys.stderr)
+    blas, blas_path, blas_threads = loaded_blas()
     print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'data': source,
-                      'blas': 'reference' if 'BLAS_INFO=generic' in torch.__config__.show() else 'see torch.__config__.show()',
-                      'cases': cases}))
+                      'blas': blas, 'blas_path': blas_path, 'blas_threads': blas_threads, 'cases': cases}))
 
 
 if __name__ == '__main__':

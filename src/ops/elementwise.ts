@@ -9,7 +9,7 @@ import { binaryKernel, unaryKernel, erf, type BinaryKernel, type UnaryKernel } f
 import { broadcastShapes, sizeOf } from '../shape';
 import { sumTo } from './reduce';
 import { activeWasm } from '../kernels/backend';
-import { wasmRelu, wasmReluGrad, WASM_MIN_ELEMENTS } from '../kernels/wasm';
+import { wasmReluGrad, wasmUnary, WASM_MIN_ELEMENTS } from '../kernels/wasm';
 
 const RANK: Record<DType, number> = { int32: 0, float32: 1, float64: 2 };
 
@@ -60,11 +60,11 @@ export function unaryRaw(op: UnaryKernel, a: Tensor, dtype: DType = a.dtype === 
 }
 
 function unary(op: 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh', a: Tensor): Tensor {
-  if (op === 'relu' && a.dtype === 'float32' && a.size >= WASM_MIN_ELEMENTS) {
+  if ((op === 'relu' || op === 'tanh' || op === 'sigmoid') && a.dtype === 'float32' && a.size >= WASM_MIN_ELEMENTS) {
     const rt = activeWasm();
     if (rt) {
       const out = new Float32Array(a.size);
-      wasmRelu(rt, a.values() as Float32Array, out);
+      wasmUnary(rt, op, a.values() as Float32Array, out);
       return record(new Tensor(out, [...a.shape]), op, [a]);
     }
   }

@@ -117,6 +117,35 @@ describe('relu on both backends', () => {
   }
 });
 
+describe('tanh and sigmoid on both backends', () => {
+  // The wasm kernels compute in float32 (Cody–Waite exp, Taylor tanh near 0);
+  // the js loops in float64 then round: within 2 float32 ulps of each other.
+  const special = [0, -0, 1e-30, -1e-8, 0.3999, 0.4, -0.40001, 9.99, 10, -20, 88, -88, -100, -104, NaN, Infinity, -Infinity];
+  for (const op of ['tanh', 'sigmoid'] as const) {
+    it(`${op}: float32-accurate over [−120, 120] and at special values, gradients agree`, () => {
+      const n = 20000;
+      const x = new Float32Array(n);
+      const gen = new Generator(40);
+      for (let i = 0; i < n; i++) x[i] = (gen.uniform() - 0.5) * 240 * gen.uniform() ** 3;
+      x.set(special, 0);
+      const t = new Tensor(x, [n]);
+      const [wasm, js] = [run('wasm', [t], (a) => a[op]()), run('js', [t], (a) => a[op]())];
+      const yw = wasm[0].values(), yj = js[0].values();
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(yj[i])) {
+          expect(Number.isNaN(yw[i]), `${op}(${x[i]})`).toBe(true);
+          continue;
+        }
+        // Two ulps of the float32 result (ulps of the smallest normal below it: subnormal results).
+        const ulp = Math.max(Math.abs(yj[i]), 2 ** -126) * 2 ** -23;
+        expect(Math.abs(yw[i] - yj[i]), `${op}(${x[i]}) = ${yj[i]}, wasm ${yw[i]}`).toBeLessThanOrEqual(2 * ulp);
+      }
+      expect(Object.is(yw[1], op === 'tanh' ? -0 : 0.5)).toBe(true);
+      expect(wasm[1]).toBeAllClose(js[1], { rtol: 1e-5, atol: 1e-6 });
+    });
+  }
+});
+
 describe('conv on both backends', () => {
   const cases: [string, number[], number[], boolean, Parameters<typeof conv2d>[3]][] = [
     ['LeNet conv1 (pad 2)', [4, 1, 28, 28], [6, 1, 5, 5], true, { padding: 2 }],

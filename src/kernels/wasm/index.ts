@@ -44,6 +44,8 @@ interface Exports {
   relu(x: number, y: number, n: number): void;
   reluGrad(dy: number, y: number, dx: number, n: number): void;
   allFinite(x: number, n: number): number;
+  tanh(x: number, y: number, n: number): void;
+  sigmoid(x: number, y: number, n: number): void;
 }
 
 const PAGE = 65536;
@@ -247,12 +249,16 @@ export function memoryI32(rt: WasmRuntime): Int32Array {
 /** Below this many elements the js loop beats the copy into wasm memory and back. */
 export const WASM_MIN_ELEMENTS = 4096;
 
-/** out = max(x, 0) elementwise (NaN propagates) with the SIMD kernel. */
-export function wasmRelu(rt: WasmRuntime, x: Float32Array, out: Float32Array): void {
+/** The unary float32 kernels: relu (max(x, 0), NaN propagates), tanh and sigmoid (float32-accurate, see assembly/eltwise.ts). */
+export type WasmUnary = 'relu' | 'tanh' | 'sigmoid';
+
+/** out = op(x) elementwise with the SIMD kernel. */
+export function wasmUnary(rt: WasmRuntime, op: WasmUnary, x: Float32Array, out: Float32Array): void {
+  // The kernels run four lanes at a time: room for up to three floats past n.
   const n = x.length, at = operandBase(rt) >> 2, outAt = align(at + n, 16);
-  const f = memoryF32(rt, (outAt + n) * 4);
+  const f = memoryF32(rt, (outAt + n + 4) * 4);
   f.set(x, at);
-  rt.exports.relu(at * 4, outAt * 4, n);
+  rt.exports[op](at * 4, outAt * 4, n);
   out.set(f.subarray(outAt, outAt + n));
 }
 
