@@ -73,8 +73,8 @@ export function col2im(dcol: usize, ss: i32, N: i32, taps: usize, K: i32, pos: u
 
 // ---- Whole convolutions for a range of samples ------------------------------
 //
-// One call does everything for chunks of B samples, taken one at a time from
-// a shared counter until the batch is done, so the thread pool splits a
+// One call does everything for chunks of samples, taken one at a time from
+// a shared counter until the batch is done (see `take`), so the thread pool splits a
 // convolution by samples and a thread that runs slower (a busy core) simply
 // takes fewer chunks. Each thread has its own scratch (padded input, im2col matrix, gradient rows) and gemm work
 // area. Arguments come in a block of i32 slots at `job` (see the P_* names;
@@ -87,9 +87,9 @@ const P_Y = 3;        // forward: output y [N, O, L]; backward: incoming gradien
 const P_DX = 4;       // backward: input gradient [N, C, H, W] or 0
 const P_DW = 5;       // backward: this thread's weight-gradient sum [O, K] or 0
 const P_DB = 6;       // backward: this thread's bias-gradient sum [O] or 0
-const P_NEXT = 7;     // shared i32: the next chunk to take (threads take chunks until none is left)
+const P_NEXT = 7;     // shared i32: the first sample no thread has taken yet
 const P_N = 8;        // samples in the batch
-const P_B = 9;        // samples per chunk
+const P_B = 9;        // samples per chunk at most (the scratch holds that many)
 const P_C = 10;
 const P_H = 11;
 const P_WID = 12;
@@ -111,7 +111,31 @@ const P_ROWS = 27;    // scratch: output or gradient rows [O, B·L]
 const P_WORK = 28;    // gemm work area
 const P_DIRECT = 29;  // 1: forward and weight gradient by the direct kernels below (stride 1), else im2col + gemm
 const P_LW = 30;      // direct: wide row length oH·Wp rounded up to 16
-const P_OH = 31;      // (32 slots in all)
+const P_OH = 31;
+const P_THREADS = 32; // threads sharing the batch (sets the chunk sizes) (33 slots in all)
+
+// The size of the chunk `take` handed out last (globals are per instance: per thread).
+let chunk: i32 = 0;
+
+/**
+ * Takes the next chunk of samples from the shared counter at `next`: about a
+ * (2·threads)-th of what is left, at most B, at least 1 (guided
+ * self-scheduling: big chunks first, small ones at the end so threads finish
+ * together). Returns its first sample (N when none is left); its size is in `chunk`.
+ */
+function take(next: usize, N: i32, B: i32, threads: i32): i32 {
+  let cur = atomic.load<i32>(next);
+  while (cur < N) {
+    const size = min(min(B, N - cur), max(1, (N - cur + 2 * threads - 1) / (2 * threads)));
+    const seen = atomic.cmpxchg<i32>(next, cur, cur + size);
+    if (seen == cur) {
+      chunk = size;
+      return cur;
+    }
+    cur = seen;
+  }
+  return N;
+}
 
 @inline function arg(job: usize, slot: i32): i32 {
   return load<i32>(job + (<usize>slot << 2));
@@ -289,8 +313,9 @@ export function convForwardJob(job: usize): void {
   const xp = ptr(job, P_XP), col = ptr(job, P_COL), rows = ptr(job, P_ROWS), work = ptr(job, P_WORK);
   const direct = arg(job, P_DIRECT), Lw = arg(job, P_LW), oH = arg(job, P_OH);
   const Og = O / groups, ss = C * Hp * Wp, gs = (C / groups) * Hp * Wp;
-  for (let n = atomic.add<i32>(next, 1) * B; n < N; n = atomic.add<i32>(next, 1) * B) {
-    const nb = min(B, N - n), NL = nb * L;
+  const threads = arg(job, P_THREADS);
+  for (let n = take(next, N, B, threads); n < N; n = take(next, N, B, threads)) {
+    const nb = chunk, NL = nb * L;
     padInto(at(x, n * C * H * W), nb * C, H, W, ph, pw, Hp, Wp, xp);
     if (direct) {
       memory.fill(at(xp, nb * ss), 0, <usize>(Wp + 32) << 2);
@@ -335,8 +360,9 @@ export function convBackwardJob(job: usize): void {
   const Og = O / groups, ss = C * Hp * Wp, gs = (C / groups) * Hp * Wp;
   if (dw) memory.fill(dw, 0, <usize>(O * K) << 2);
   if (db) memory.fill(db, 0, <usize>O << 2);
-  for (let n = atomic.add<i32>(next, 1) * B; n < N; n = atomic.add<i32>(next, 1) * B) {
-    const nb = min(B, N - n), NL = nb * L;
+  const threads = arg(job, P_THREADS);
+  for (let n = take(next, N, B, threads); n < N; n = take(next, N, B, threads)) {
+    const nb = chunk, NL = nb * L;
     for (let s = 0; s < nb; s++) {
       for (let o = 0; o < O; o++) memory.copy(at(rows, o * NL + s * L), at(dy, ((n + s) * O + o) * L), <usize>L << 2);
     }

@@ -9,7 +9,8 @@
  *
  * One wasm call does a whole pass over chunks of samples (padding, im2col,
  * gemms, bias, layout), so the thread pool splits a convolution by samples:
- * each thread takes chunks from a shared counter until none is left, with its
+ * each thread takes chunks from a shared counter until none is left (big
+ * ones first, small ones last, so the threads finish together), with its
  * own scratch; the weight and bias gradients are per-thread sums added here
  * at the end.
  *
@@ -23,10 +24,10 @@ import { getNumThreads, JOB_CONV_BACKWARD, JOB_CONV_FORWARD, PARALLEL_MIN_MACS }
 /** i32 slots of a job's argument block (the P_* constants of assembly/conv.ts, in order). */
 const SLOTS = [
   'x', 'w', 'bias', 'y', 'dx', 'dw', 'db', 'next', 'N', 'B', 'C', 'H', 'W', 'ph', 'pw', 'Hp', 'Wp',
-  'taps', 'K', 'pos', 'L', 'oW', 'sw', 'O', 'groups', 'xp', 'col', 'rows', 'work', 'direct', 'Lw', 'oH',
+  'taps', 'K', 'pos', 'L', 'oW', 'sw', 'O', 'groups', 'xp', 'col', 'rows', 'work', 'direct', 'Lw', 'oH', 'threads',
 ] as const;
 type Job = Record<(typeof SLOTS)[number], number>;
-const JOB_BYTES = 128; // ≥ 4 · SLOTS.length, keeps blocks 16-byte aligned
+const JOB_BYTES = 144; // ≥ 4 · SLOTS.length, keeps blocks 16-byte aligned
 
 /** Stride-1 convolutions with at most this many taps (C/groups·kH·kW) skip im2col (see plan). */
 const DIRECT_MAX_TAPS = 48;
@@ -87,8 +88,9 @@ function plan(
   const direct = allowDirect && g.sh === 1 && g.sw === 1 && pathChoice !== 'im2col' &&
     (pathChoice === 'direct' || (K <= DIRECT_MAX_TAPS && L >= (2 / 3) * Lw));
   const perSample = K * L + ss + O * L;
-  // Chunks: about four per thread (so a slower thread takes fewer), within the memory budget.
-  const B = Math.max(1, Math.min(T > 1 ? Math.ceil(N / (4 * T)) : N, Math.floor(chunkFloats / T / perSample)));
+  // Chunks of at most B samples, within the memory budget; with several
+  // threads they shrink as the batch runs out (see `take` in assembly/conv.ts).
+  const B = Math.max(1, Math.min(T > 1 ? Math.ceil(N / (2 * T)) : N, Math.floor(chunkFloats / T / perSample)));
   const m = new Arena(rt);
   const jobsAt = m.take((JOB_BYTES / 4) * T);
   const nextAt = m.take(1);
@@ -106,7 +108,7 @@ function plan(
     next: nextAt * 4, N, B,
     C: g.C, H: g.H, W: g.W, ph: g.ph, pw: g.pw, Hp, Wp, taps: tapsAt * 4, K, pos: posAt * 4, L, oW: g.oW, sw: g.sw,
     O, groups, xp: s.xp * 4, col: s.col * 4, rows: s.rows * 4, work: rt.workBase + t * rt.workBytes,
-    direct: direct ? 1 : 0, Lw, oH: g.oH,
+    direct: direct ? 1 : 0, Lw, oH: g.oH, threads: T,
   }));
   const run = (kind: number): void => {
     convRuns[direct ? 'direct' : 'im2col']++;
