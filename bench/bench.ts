@@ -220,6 +220,7 @@ async function main(): Promise<void> {
 
     const footer = [
       `nnlab: ${getBackend()} backend, ${threads} thread(s). tfjs 4.22: cpu backend; few batches where it is slow.`,
+      'Each figure is the fastest of three timed windows (the machine is shared; a slow window is other load), except where a library is slow (tfjs cpu on LeNet-5 and RNNs, ConvNetJS on LeNet-5): one window of few batches.',
       wasmError
         ? `tfjs wasm column dropped: the backend did not initialise offline (${wasmError}).`
         : `${wasmInfo}; .wasm loaded from node_modules/@tensorflow/tfjs-backend-wasm.`,

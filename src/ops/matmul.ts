@@ -63,9 +63,26 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
 // ---- Backward rule --------------------------------------------------------
 // C = A B  ⇒  dA = dC Bᵀ, dB = Aᵀ dC (summed over broadcast batch axes).
 
+// A 2-D operand stored column-major (a transposed view, as the weight in
+// x·Wᵀ) gets its gradient computed as (Cᵀ·…)ᵀ, the same products in the same
+// order, so the gradient comes out in the operand's own layout: the
+// transpose's backward then hands W a contiguous gradient to keep, not a
+// strided view to copy.
+
+function columnMajor(t: Tensor): boolean {
+  return t.ndim === 2 && t.strides[0] === 1 && t.strides[1] !== 1;
+}
+
 export const matmulRules: { [K in 'matmul']: BackwardRule } = {
-  matmul: (g, { inputs: [a, b] }) => [
-    a.requiresGrad ? sumTo(matmul(g, b.transpose(-2, -1)), a.shape) : null,
-    b.requiresGrad ? sumTo(matmul(a.transpose(-2, -1), g), b.shape) : null,
-  ],
+  matmul: (g, { inputs: [a, b] }) => {
+    const flat = a.ndim === 2 && b.ndim === 2;
+    return [
+      a.requiresGrad
+        ? flat && columnMajor(a) ? matmul(b, g.transpose(0, 1)).transpose(0, 1) : sumTo(matmul(g, b.transpose(-2, -1)), a.shape)
+        : null,
+      b.requiresGrad
+        ? flat && columnMajor(b) ? matmul(g.transpose(0, 1), a).transpose(0, 1) : sumTo(matmul(a.transpose(-2, -1), g), b.shape)
+        : null,
+    ];
+  },
 };

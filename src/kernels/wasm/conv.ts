@@ -72,10 +72,7 @@ export function setConvChunkFloats(n: number): void {
  * per-thread scratch and argument blocks. `operands` are the float ranges the
  * caller needs (sizes); their element indices come back in the same order.
  */
-function plan(
-  rt: WasmRuntime, N: number, O: number, groups: number, g: Window2D, macs: number, operands: number[], perThread: number[],
-  allowDirect: boolean,
-) {
+function plan(rt: WasmRuntime, N: number, O: number, groups: number, g: Window2D, macs: number, operands: number[], perThread: number[]) {
   const [Hp, Wp] = paddedSize(g);
   const Cg = g.C / groups;
   const K = Cg * g.kH * g.kW, L = g.oH * g.oW, ss = g.C * Hp * Wp;
@@ -85,7 +82,7 @@ function plan(
   // much as the arithmetic) run on the direct kernels over the wide rows of
   // length oH·Wp, when those waste at most a third.
   const Lw = Math.ceil((g.oH * Wp) / 16) * 16;
-  const direct = allowDirect && g.sh === 1 && g.sw === 1 && pathChoice !== 'im2col' &&
+  const direct = g.sh === 1 && g.sw === 1 && pathChoice !== 'im2col' &&
     (pathChoice === 'direct' || (K <= DIRECT_MAX_TAPS && L >= (2 / 3) * Lw));
   const perSample = K * L + ss + O * L;
   // Chunks of at most B samples, within the memory budget; with several
@@ -111,7 +108,7 @@ function plan(
     direct: direct ? 1 : 0, Lw, oH: g.oH, threads: T,
   }));
   const run = (kind: number): void => {
-    convRuns[direct ? 'direct' : 'im2col']++;
+    convRuns[jobs[0].direct ? 'direct' : 'im2col']++;
     iv[nextAt] = 0;
     const ptrs = jobs.map((job, t) => {
       const base = jobsAt + (JOB_BYTES / 4) * t;
@@ -129,7 +126,7 @@ export function wasmConvForward(
   rt: WasmRuntime, xv: Storage, wv: Storage, bv: Storage | null, N: number, O: number, groups: number, g: Window2D, out: Float32Array,
 ): void {
   const xn = N * g.C * g.H * g.W, L = g.oH * g.oW, K = (g.C / groups) * g.kH * g.kW;
-  const { f, at, jobs, run } = plan(rt, N, O, groups, g, N * O * L * K, [xn, O * K, O, N * O * L], [], true);
+  const { f, at, jobs, run } = plan(rt, N, O, groups, g, N * O * L * K, [xn, O * K, O, N * O * L], []);
   const [xAt, wAt, bAt, yAt] = at;
   f.set(xv.subarray(0, xn), xAt);
   f.set(wv.subarray(0, O * K), wAt);
@@ -150,20 +147,17 @@ export function wasmConvBackward(
 ): void {
   const xn = N * g.C * g.H * g.W, L = g.oH * g.oW, K = (g.C / groups) * g.kH * g.kW;
   const passes = (dx ? 1 : 0) + (dw ? 1 : 0);
-  // The direct weight gradient also multiplies the zeros of dy's junk
-  // columns with input pixels: exact unless a pixel is ±∞ (0·∞ is NaN), so
-  // an input with one takes the im2col path.
-  let finite = true;
-  if (dw) {
-    const base = operandBase(rt) >> 2;
-    memoryF32(rt, (base + xn) * 4).set(xv!.subarray(0, xn), base);
-    finite = rt.exports.allFinite(base * 4, xn) === 1;
-  }
   const { f, at, threadAt, jobs, run, T } = plan(
-    rt, N, O, groups, g, N * O * L * K * passes, [xn, O * K, N * O * L, dx ? xn : 0], [dw ? O * K : 0, db ? O : 0], finite,
+    rt, N, O, groups, g, N * O * L * K * passes, [xn, O * K, N * O * L, dx ? xn : 0], [dw ? O * K : 0, db ? O : 0],
   );
   const [xAt, wAt, dyAt, dxAt] = at;
-  if (dw) f.set(xv!.subarray(0, xn), xAt);
+  if (dw) {
+    f.set(xv!.subarray(0, xn), xAt);
+    // The direct weight gradient also multiplies the zeros of dy's junk
+    // columns with input pixels: exact unless a pixel is ±∞ (0·∞ is NaN), so
+    // an input with one takes the im2col path.
+    if (jobs[0].direct && rt.exports.allFinite(xAt * 4, xn) !== 1) for (const job of jobs) job.direct = 0;
+  }
   if (dx) f.set(wv!.subarray(0, O * K), wAt);
   f.set(dyv.subarray(0, N * O * L), dyAt);
   jobs.forEach((job, t) => Object.assign(job, {
