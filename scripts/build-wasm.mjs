@@ -24,7 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nnlab-wasm-'));
 try {
   const out = join(dir, 'kernels.wasm');
   const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
-  execFileSync(process.execPath, [asc, join(root, 'assembly/gemm.ts'), join(root, 'assembly/conv.ts'), join(root, 'assembly/eltwise.ts'), ...ASC_FLAGS, '-o', out], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [asc, join(root, 'assembly/gemm.ts'), join(root, 'assembly/conv.ts'), join(root, 'assembly/eltwise.ts'), join(root, 'assembly/pool.ts'), ...ASC_FLAGS, '-o', out], { cwd: root, stdio: 'inherit' });
   const bytes = readFileSync(out);
   const b64 = bytes.toString('base64');
   const lines = b64.match(/.{1,100}/g).map((l) => `  '${l}',`).join('\n');

@@ -3,7 +3,7 @@
 // every gradient agree within float32 tolerance. The wasm size threshold is set
 // to 0 so even small cases take the wasm path.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { Tensor, randn, matmul, conv2d, conv1d, Generator } from '../../src';
+import { Tensor, randn, matmul, conv2d, conv1d, maxPool2d, Generator } from '../../src';
 import { getBackend, setBackend, setWasmThreshold, WASM_MIN_MACS, type Backend } from '../../src/kernels/backend';
 import { ArgumentError } from '../../src';
 import { convRuns, setConvChunkFloats, setConvPath } from '../../src/kernels/wasm/conv';
@@ -143,6 +143,32 @@ describe('tanh and sigmoid on both backends', () => {
       expect(Object.is(yw[1], op === 'tanh' ? -0 : 0.5)).toBe(true);
       expect(wasm[1]).toBeAllClose(js[1], { rtol: 1e-5, atol: 1e-6 });
     });
+  }
+});
+
+describe('2×2 max pooling on both backends', () => {
+  // The wasm kernel (stride 2, float32, ≥ 4096 inputs) must pick the very same
+  // input as the js loops: values, argmax and so the gradient, bit for bit.
+  function values(shape: number[], seed: number, kind: 'gauss' | 'ties' | 'special'): Tensor {
+    const gen = new Generator(seed);
+    const n = shape.reduce((a, b) => a * b, 1);
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = gen.uniform();
+      v[i] = kind === 'gauss' ? gen.normal() : Math.floor(u * 5) - 2;
+      if (kind === 'special') v[i] = u < 0.01 ? NaN : u < 0.03 ? Infinity : u < 0.05 ? -Infinity : u < 0.1 ? -0 : v[i];
+    }
+    return new Tensor(v, shape);
+  }
+  const shapes: number[][] = [[64, 6, 28, 28], [64, 16, 10, 10], [3, 5, 13, 11], [2, 7, 9, 30]];
+  for (const shape of shapes) {
+    for (const kind of ['gauss', 'ties', 'special'] as const) {
+      it(`${shape.join('×')}, ${kind}`, () => {
+        const x = values(shape, shape[3] * 7 + kind.length, kind);
+        const [js, wasm] = (['js', 'wasm'] as const).map((b) => run(b, [x], (a) => maxPool2d(a, 2)));
+        for (let i = 0; i < js.length; i++) expect(Array.from(wasm[i].values())).toEqual(Array.from(js[i].values()));
+      });
+    }
   }
 });
 

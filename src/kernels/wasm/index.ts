@@ -46,6 +46,7 @@ interface Exports {
   allFinite(x: number, n: number): number;
   tanh(x: number, y: number, n: number): void;
   sigmoid(x: number, y: number, n: number): void;
+  maxPool2x2(x: number, planes: number, H: number, W: number, y: number, argmax: number, bad: number): void;
 }
 
 const PAGE = 65536;
@@ -270,4 +271,28 @@ export function wasmReluGrad(rt: WasmRuntime, dy: Float32Array, y: Float32Array,
   f.set(y, yAt);
   rt.exports.reluGrad(dyAt * 4, yAt * 4, dxAt * 4, n);
   dx.set(f.subarray(dxAt, dxAt + n));
+}
+
+// ---- Pooling --------------------------------------------------------------------
+
+/**
+ * 2×2 max pooling with stride 2 (windows inside the input) of `planes` float32
+ * planes of H × W with the SIMD kernel: values into `out`, flat in-plane
+ * positions into `argmax`. Returns the planes holding a NaN, which the kernel
+ * does not rank (the caller redoes them with the general loop).
+ */
+export function wasmMaxPool2x2(
+  rt: WasmRuntime, x: Float32Array, planes: number, H: number, W: number, out: Float32Array, argmax: Int32Array,
+): number[] {
+  const n = planes * H * W, m = planes * (H >> 1) * (W >> 1);
+  const xAt = operandBase(rt) >> 2, yAt = align(xAt + n, 16), aAt = align(yAt + m, 16), badAt = align(aAt + m, 16);
+  const f = memoryF32(rt, (badAt + planes) * 4);
+  f.set(x.subarray(0, n), xAt);
+  rt.exports.maxPool2x2(xAt * 4, planes, H, W, yAt * 4, aAt * 4, badAt * 4);
+  out.set(f.subarray(yAt, yAt + m));
+  const iv = memoryI32(rt);
+  argmax.set(iv.subarray(aAt, aAt + m));
+  const bad: number[] = [];
+  for (let p = 0; p < planes; p++) if (iv[badAt + p] !== 0) bad.push(p);
+  return bad;
 }
