@@ -142,7 +142,41 @@ async function useTfBackend(backend: TfBackend): Promise<string | null> {
   }
 }
 
+type Library = 'nnlab' | 'tfjs-cpu' | 'tfjs-wasm' | 'convnetjs';
+
+/** Runs one library on one case in a child process (`bench.js --measure <case> <library>`); its speeds, or n/a with the reason. */
+function measureIsolated(c: BenchCase, lib: Library): Speeds {
+  const r = spawnSync(process.execPath, [__filename, '--measure', c.name, lib], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000,
+  });
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as Speeds;
+  } catch {
+    const why = r.error ? r.error.message : `exited with status ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
+    return { train: { na: `${lib} child process ${why}` }, infer: { na: `${lib} child process ${why}` } };
+  }
+}
+
+/** The child side of measureIsolated: measures, prints the speeds as one JSON line. */
+async function measureOne(caseName: string, lib: Library): Promise<void> {
+  const c = allCases.find((k) => k.name === caseName);
+  if (!c) throw new Error(`bench --measure: no case '${caseName}'`);
+  let speeds: Speeds;
+  if (lib === 'nnlab') {
+    speeds = c.nnlab();
+  } else if (lib === 'convnetjs') {
+    speeds = runConvNetJS(c, convnetjsVersion());
+  } else {
+    const backend = lib === 'tfjs-cpu' ? 'cpu' : 'wasm';
+    const err = await useTfBackend(backend);
+    speeds = err ? { train: { na: err }, infer: { na: err } } : await c.tfjs(backend);
+  }
+  console.log(JSON.stringify(speeds));
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--measure') return measureOne(process.argv[3], process.argv[4] as Library);
   const filter = process.argv[2]?.toLowerCase();
   const selected = filter
     ? allCases.filter((c) => c.name.toLowerCase().includes(filter) || c.torch === filter)
@@ -191,15 +225,17 @@ async function main(): Promise<void> {
     const rows: string[][] = [header];
 
     for (const c of selected) {
-      const ours = c.nnlab();
+      // Each library measures in a fresh process of its own, as PyTorch does:
+      // what one case leaves in a V8 heap (e.g. a garbage collector that has
+      // turned to frequent full collections) must not slow the next.
+      const ours = measureIsolated(c, 'nnlab');
       log(c.name, 'nnlab', ours);
       const theirs: Partial<Record<TfBackend, Speeds>> = {};
       for (const b of tfBackends) {
-        await useTfBackend(b);
-        theirs[b] = await c.tfjs(b);
+        theirs[b] = measureIsolated(c, `tfjs-${b}`);
         log(c.name, `tfjs ${b}`, theirs[b]!);
       }
-      const cj = runConvNetJS(c, cnn);
+      const cj = 'na' in cnn ? runConvNetJS(c, cnn) : measureIsolated(c, 'convnetjs');
       if (c.convnetjs && !('na' in cnn)) log(c.name, cnnLabel, cj);
       const pts: Speeds[] = torchCols.map(({ result: t }) =>
         'na' in t ? { train: t, infer: t } : t.cases[c.torch] ?? { train: { na: 'no result' }, infer: { na: 'no result' } });
@@ -220,7 +256,7 @@ async function main(): Promise<void> {
 
     const footer = [
       `nnlab: ${getBackend()} backend, ${threads} thread(s). tfjs 4.22: cpu backend; few batches where it is slow.`,
-      'Each figure is the fastest of three timed windows (the machine is shared; a slow window is other load), except where a library is slow (tfjs cpu on LeNet-5 and RNNs, ConvNetJS on LeNet-5): one window of few batches.',
+      'Each library runs each case in a fresh process of its own (Node for nnlab, tfjs and ConvNetJS; Python for PyTorch). Each figure is the fastest of three timed windows (the machine is shared; a slow window is other load), except where a library is slow (tfjs cpu on LeNet-5 and RNNs, ConvNetJS on LeNet-5): one window of few batches.',
       wasmError
         ? `tfjs wasm column dropped: the backend did not initialise offline (${wasmError}).`
         : `${wasmInfo}; .wasm loaded from node_modules/@tensorflow/tfjs-backend-wasm.`,
