@@ -74,7 +74,8 @@ export function col2im(dcol: usize, ss: i32, N: i32, taps: usize, K: i32, pos: u
 // ---- Whole convolutions for a range of samples ------------------------------
 //
 // One call does everything for chunks of samples, taken one at a time from
-// a shared counter until the batch is done (see `take`), so the thread pool splits a
+// a shared counter until the batch is done (see `take`; big chunks first,
+// small ones last, so the threads finish together), so the thread pool splits a
 // convolution by samples and a thread that runs slower (a busy core) simply
 // takes fewer chunks. Each thread has its own scratch (padded input, im2col matrix, gradient rows) and gemm work
 // area. Arguments come in a block of i32 slots at `job` (see the P_* names;
@@ -85,10 +86,10 @@ const P_W = 1;        // weight [O, K]
 const P_BIAS = 2;     // bias [O] or 0
 const P_Y = 3;        // forward: output y [N, O, L]; backward: incoming gradient dy [N, O, L]
 const P_DX = 4;       // backward: input gradient [N, C, H, W] or 0
-const P_DW = 5;       // backward: this thread's weight-gradient sum [O, K] or 0
-const P_DB = 6;       // backward: this thread's bias-gradient sum [O] or 0
-const P_NEXT = 7;     // shared i32: the first sample no thread has taken yet
-const P_N = 8;        // samples in the batch
+const P_DW = 5;       // backward: weight-gradient sums, one [O, K] per chunk, or 0
+const P_DB = 6;       // backward: bias-gradient sums, one [O] per chunk, or 0
+const P_NEXT = 7;     // shared i32: the next chunk to take
+const P_CHUNKS = 8;   // number of chunks
 const P_B = 9;        // samples per chunk at most (the scratch holds that many)
 const P_C = 10;
 const P_H = 11;
@@ -112,29 +113,16 @@ const P_WORK = 28;    // gemm work area
 const P_DIRECT = 29;  // 1: forward and weight gradient by the direct kernels below (stride 1), else im2col + gemm
 const P_LW = 30;      // direct: wide row length oH·Wp rounded up to 16
 const P_OH = 31;
-const P_THREADS = 32; // threads sharing the batch (sets the chunk sizes) (33 slots in all)
-
-// The size of the chunk `take` handed out last (globals are per instance: per thread).
-let chunk: i32 = 0;
+const P_STARTS = 32;  // i32 table [chunks + 1]: chunk c is samples [starts[c], starts[c + 1]) (33 slots in all)
 
 /**
- * Takes the next chunk of samples from the shared counter at `next`: about a
- * (2·threads)-th of what is left, at most B, at least 1 (guided
- * self-scheduling: big chunks first, small ones at the end so threads finish
- * together). Returns its first sample (N when none is left); its size is in `chunk`.
+ * Takes the next chunk from the shared counter at `next`; its first sample is
+ * starts[c] and its end starts[c + 1] (the caller's table). Returns c, or −1
+ * when every chunk is taken. Chunks come out in order, whichever thread takes them.
  */
-function take(next: usize, N: i32, B: i32, threads: i32): i32 {
-  let cur = atomic.load<i32>(next);
-  while (cur < N) {
-    const size = min(min(B, N - cur), max(1, (N - cur + 2 * threads - 1) / (2 * threads)));
-    const seen = atomic.cmpxchg<i32>(next, cur, cur + size);
-    if (seen == cur) {
-      chunk = size;
-      return cur;
-    }
-    cur = seen;
-  }
-  return N;
+function take(next: usize, chunks: i32): i32 {
+  const c = atomic.add<i32>(next, 1);
+  return c < chunks ? c : -1;
 }
 
 @inline function arg(job: usize, slot: i32): i32 {
@@ -306,16 +294,16 @@ function directWeightGrad(xp: usize, dyw: usize, K: i32, taps: usize, O: i32, Lw
  */
 export function convForwardJob(job: usize): void {
   const x = ptr(job, P_X), w = ptr(job, P_W), bias = ptr(job, P_BIAS), y = ptr(job, P_Y);
-  const next = ptr(job, P_NEXT), N = arg(job, P_N), B = arg(job, P_B);
+  const next = ptr(job, P_NEXT);
   const C = arg(job, P_C), H = arg(job, P_H), W = arg(job, P_WID), ph = arg(job, P_PH), pw = arg(job, P_PW);
   const Hp = arg(job, P_HP), Wp = arg(job, P_WP), taps = ptr(job, P_TAPS), K = arg(job, P_K), pos = ptr(job, P_POS);
   const L = arg(job, P_L), oW = arg(job, P_OW), sw = arg(job, P_SW), O = arg(job, P_O), groups = arg(job, P_GROUPS);
   const xp = ptr(job, P_XP), col = ptr(job, P_COL), rows = ptr(job, P_ROWS), work = ptr(job, P_WORK);
   const direct = arg(job, P_DIRECT), Lw = arg(job, P_LW), oH = arg(job, P_OH);
   const Og = O / groups, ss = C * Hp * Wp, gs = (C / groups) * Hp * Wp;
-  const threads = arg(job, P_THREADS);
-  for (let n = take(next, N, B, threads); n < N; n = take(next, N, B, threads)) {
-    const nb = chunk, NL = nb * L;
+  const chunks = arg(job, P_CHUNKS), starts = ptr(job, P_STARTS);
+  for (let c = take(next, chunks); c >= 0; c = take(next, chunks)) {
+    const n = load<i32>(at(starts, c)), nb = load<i32>(at(starts, c + 1)) - n, NL = nb * L;
     padInto(at(x, n * C * H * W), nb * C, H, W, ph, pw, Hp, Wp, xp);
     if (direct) {
       memory.fill(at(xp, nb * ss), 0, <usize>(Wp + 32) << 2);
@@ -344,25 +332,27 @@ export function convForwardJob(job: usize): void {
 }
 
 /**
- * Backward for the chunks of samples this thread takes, adding into this thread's dW [O, K] and
- * db [O] (zeroed here) and writing dx for its samples:
+ * Backward for the chunks of samples this thread takes, each into its own
+ * dW [O, K] and db [O] sums, writing dx for its samples:
  *   dY rows [O, B·L] gathered from dy;  db[o] += Σ dY[o, :];
  *   dW += dY·colᵀ (per group);  dx = unpad(col2im(Wᵀ·dY)).
  */
 export function convBackwardJob(job: usize): void {
-  const x = ptr(job, P_X), w = ptr(job, P_W), dy = ptr(job, P_Y), dx = ptr(job, P_DX), dw = ptr(job, P_DW), db = ptr(job, P_DB);
-  const next = ptr(job, P_NEXT), N = arg(job, P_N), B = arg(job, P_B);
+  const x = ptr(job, P_X), w = ptr(job, P_W), dy = ptr(job, P_Y), dx = ptr(job, P_DX), dwAll = ptr(job, P_DW), dbAll = ptr(job, P_DB);
+  const next = ptr(job, P_NEXT);
   const C = arg(job, P_C), H = arg(job, P_H), W = arg(job, P_WID), ph = arg(job, P_PH), pw = arg(job, P_PW);
   const Hp = arg(job, P_HP), Wp = arg(job, P_WP), taps = ptr(job, P_TAPS), K = arg(job, P_K), pos = ptr(job, P_POS);
   const L = arg(job, P_L), oW = arg(job, P_OW), sw = arg(job, P_SW), O = arg(job, P_O), groups = arg(job, P_GROUPS);
   const xp = ptr(job, P_XP), col = ptr(job, P_COL), rows = ptr(job, P_ROWS), work = ptr(job, P_WORK);
   const direct = arg(job, P_DIRECT), Lw = arg(job, P_LW), oH = arg(job, P_OH);
   const Og = O / groups, ss = C * Hp * Wp, gs = (C / groups) * Hp * Wp;
-  if (dw) memory.fill(dw, 0, <usize>(O * K) << 2);
-  if (db) memory.fill(db, 0, <usize>O << 2);
-  const threads = arg(job, P_THREADS);
-  for (let n = take(next, N, B, threads); n < N; n = take(next, N, B, threads)) {
-    const nb = chunk, NL = nb * L;
+  const chunks = arg(job, P_CHUNKS), starts = ptr(job, P_STARTS);
+  for (let c = take(next, chunks); c >= 0; c = take(next, chunks)) {
+    const n = load<i32>(at(starts, c)), nb = load<i32>(at(starts, c + 1)) - n, NL = nb * L;
+    // This chunk's own gradient sums (added up in chunk order by the caller: the same bits whichever thread ran it).
+    const dw = dwAll ? at(dwAll, c * O * K) : 0, db = dbAll ? at(dbAll, c * O) : 0;
+    if (dw) memory.fill(dw, 0, <usize>(O * K) << 2);
+    if (db) memory.fill(db, 0, <usize>O << 2);
     for (let s = 0; s < nb; s++) {
       for (let o = 0; o < O; o++) memory.copy(at(rows, o * NL + s * L), at(dy, ((n + s) * O + o) * L), <usize>L << 2);
     }

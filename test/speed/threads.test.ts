@@ -89,6 +89,18 @@ describe('wasm kernels on two threads', () => {
       }
     }
   });
+  it('conv2d gradients are the same bits on every run (chunk sums added in chunk order, whichever thread ran them)', () => {
+    setBackend('wasm');
+    const x = rnd([32, 6, 14, 14], 9), w = rnd([16, 6, 5, 5], 10), bias = rnd([16], 11);
+    const grads = (): number[][] => {
+      const wl = w.clone().requiresGrad_(), bl = bias.clone().requiresGrad_();
+      const y = conv2d(x, wl, bl);
+      y.mul(y).sum().backward();
+      return [Array.from(wl.grad!.values()), Array.from(bl.grad!.values())];
+    };
+    const first = grads();
+    for (let i = 0; i < 20; i++) expect(grads()).toEqual(first);
+  });
   it('back to one thread still agrees', () => {
     setNumThreads(1);
     const a = rnd([50, 60], 6), b = rnd([60, 70], 7);

@@ -11,8 +11,8 @@
  * gemms, bias, layout), so the thread pool splits a convolution by samples:
  * each thread takes chunks from a shared counter until none is left (big
  * ones first, small ones last, so the threads finish together), with its
- * own scratch; the weight and bias gradients are per-thread sums added here
- * at the end.
+ * own scratch; the weight and bias gradients are per-chunk sums added here
+ * in chunk order, so the result does not depend on which thread ran which.
  *
  * The same offset tables (`convTaps`, `convPositions`) and padded layout as
  * the js kernels in `../im2col.ts`, so both paths agree on every geometry.
@@ -23,8 +23,8 @@ import { getNumThreads, JOB_CONV_BACKWARD, JOB_CONV_FORWARD, PARALLEL_MIN_MACS }
 
 /** i32 slots of a job's argument block (the P_* constants of assembly/conv.ts, in order). */
 const SLOTS = [
-  'x', 'w', 'bias', 'y', 'dx', 'dw', 'db', 'next', 'N', 'B', 'C', 'H', 'W', 'ph', 'pw', 'Hp', 'Wp',
-  'taps', 'K', 'pos', 'L', 'oW', 'sw', 'O', 'groups', 'xp', 'col', 'rows', 'work', 'direct', 'Lw', 'oH', 'threads',
+  'x', 'w', 'bias', 'y', 'dx', 'dw', 'db', 'next', 'chunks', 'B', 'C', 'H', 'W', 'ph', 'pw', 'Hp', 'Wp',
+  'taps', 'K', 'pos', 'L', 'oW', 'sw', 'O', 'groups', 'xp', 'col', 'rows', 'work', 'direct', 'Lw', 'oH', 'starts',
 ] as const;
 type Job = Record<(typeof SLOTS)[number], number>;
 const JOB_BYTES = 144; // ≥ 4 · SLOTS.length, keeps blocks 16-byte aligned
@@ -70,9 +70,10 @@ export function setConvChunkFloats(n: number): void {
 /**
  * The shared part of a forward or backward call: geometry, thread split,
  * per-thread scratch and argument blocks. `operands` are the float ranges the
- * caller needs (sizes); their element indices come back in the same order.
+ * caller needs (sizes); their element indices come back in the same order;
+ * `perChunk` ranges are laid out once per chunk.
  */
-function plan(rt: WasmRuntime, N: number, O: number, groups: number, g: Window2D, macs: number, operands: number[], perThread: number[]) {
+function plan(rt: WasmRuntime, N: number, O: number, groups: number, g: Window2D, macs: number, operands: number[], perChunk: number[]) {
   const [Hp, Wp] = paddedSize(g);
   const Cg = g.C / groups;
   const K = Cg * g.kH * g.kW, L = g.oH * g.oW, ss = g.C * Hp * Wp;
@@ -85,27 +86,38 @@ function plan(rt: WasmRuntime, N: number, O: number, groups: number, g: Window2D
   const direct = g.sh === 1 && g.sw === 1 && pathChoice !== 'im2col' &&
     (pathChoice === 'direct' || (K <= DIRECT_MAX_TAPS && L >= (2 / 3) * Lw));
   const perSample = K * L + ss + O * L;
-  // Chunks of at most B samples, within the memory budget; with several
-  // threads they shrink as the batch runs out (see `take` in assembly/conv.ts).
+  // Chunks of at most B samples (within the memory budget). With several
+  // threads each is about a (2·threads)-th of what is left: big ones first,
+  // small ones last, so the threads finish together. The table is fixed
+  // before the threads start, so the chunks (and the order their gradient
+  // sums are added in) do not depend on which thread takes which.
   const B = Math.max(1, Math.min(T > 1 ? Math.ceil(N / (2 * T)) : N, Math.floor(chunkFloats / T / perSample)));
+  const starts = [0];
+  for (let n = 0; n < N;) {
+    n += Math.min(B, N - n, T > 1 ? Math.max(1, Math.ceil((N - n) / (2 * T))) : B);
+    starts.push(n);
+  }
+  const chunks = starts.length - 1;
   const m = new Arena(rt);
   const jobsAt = m.take((JOB_BYTES / 4) * T);
-  const nextAt = m.take(1);
+  const nextAt = m.take(1), startsAt = m.take(starts.length);
   const tapsAt = m.take(taps.length), posAt = m.take(pos.length);
   const at = operands.map((n) => m.take(n));
+  const perChunkAt = perChunk.map((n) => m.take(n * chunks));
   const threadAt = Array.from({ length: T }, () => ({
-    xp: m.take(B * ss + Wp + 32), col: m.take(Math.max(K * B * L, O * Lw)), rows: m.take(O * B * L), extra: perThread.map((n) => m.take(n)),
+    xp: m.take(B * ss + Wp + 32), col: m.take(Math.max(K * B * L, O * Lw)), rows: m.take(O * B * L),
   }));
   const f = memoryF32(rt, m.at * 4);
   const iv = memoryI32(rt);
   iv.set(taps, tapsAt);
   iv.set(pos, posAt);
+  iv.set(starts, startsAt);
   const jobs: Job[] = threadAt.map((s, t) => ({
     x: 0, w: 0, bias: 0, y: 0, dx: 0, dw: 0, db: 0,
-    next: nextAt * 4, N, B,
+    next: nextAt * 4, chunks, B,
     C: g.C, H: g.H, W: g.W, ph: g.ph, pw: g.pw, Hp, Wp, taps: tapsAt * 4, K, pos: posAt * 4, L, oW: g.oW, sw: g.sw,
     O, groups, xp: s.xp * 4, col: s.col * 4, rows: s.rows * 4, work: rt.workBase + t * rt.workBytes,
-    direct: direct ? 1 : 0, Lw, oH: g.oH, threads: T,
+    direct: direct ? 1 : 0, Lw, oH: g.oH, starts: startsAt * 4,
   }));
   const run = (kind: number): void => {
     convRuns[jobs[0].direct ? 'direct' : 'im2col']++;
@@ -118,7 +130,7 @@ function plan(rt: WasmRuntime, N: number, O: number, groups: number, g: Window2D
     if (T > 1 && parallelJobs!(rt, kind, ptrs)) return;
     for (const p of ptrs) (kind === JOB_CONV_FORWARD ? rt.exports.convForwardJob : rt.exports.convBackwardJob)(p);
   };
-  return { f, at, threadAt, jobs, run, K, L, T };
+  return { f, at, perChunkAt, chunks, jobs, run, K, L, T };
 }
 
 /** y = conv2d(x, w, b) into `out` [N, O, oH·oW] (x, w contiguous values). */
@@ -147,7 +159,7 @@ export function wasmConvBackward(
 ): void {
   const xn = N * g.C * g.H * g.W, L = g.oH * g.oW, K = (g.C / groups) * g.kH * g.kW;
   const passes = (dx ? 1 : 0) + (dw ? 1 : 0);
-  const { f, at, threadAt, jobs, run, T } = plan(
+  const { f, at, perChunkAt, chunks, jobs, run } = plan(
     rt, N, O, groups, g, N * O * L * K * passes, [xn, O * K, N * O * L, dx ? xn : 0], [dw ? O * K : 0, db ? O : 0],
   );
   const [xAt, wAt, dyAt, dxAt] = at;
@@ -160,17 +172,20 @@ export function wasmConvBackward(
   }
   if (dx) f.set(wv!.subarray(0, O * K), wAt);
   f.set(dyv.subarray(0, N * O * L), dyAt);
-  jobs.forEach((job, t) => Object.assign(job, {
-    x: xAt * 4, w: wAt * 4, y: dyAt * 4, dx: dx ? dxAt * 4 : 0,
-    dw: dw ? threadAt[t].extra[0] * 4 : 0, db: db ? threadAt[t].extra[1] * 4 : 0,
-  }));
+  for (const job of jobs) {
+    Object.assign(job, {
+      x: xAt * 4, w: wAt * 4, y: dyAt * 4, dx: dx ? dxAt * 4 : 0, dw: dw ? perChunkAt[0] * 4 : 0, db: db ? perChunkAt[1] * 4 : 0,
+    });
+  }
   run(JOB_CONV_BACKWARD);
   if (dx) dx.set(f.subarray(dxAt, dxAt + xn));
+  // The chunks' sums, added in chunk order.
   for (const [grad, k, n] of [[dw, 0, O * K], [db, 1, O]] as const) {
     if (!grad) continue;
-    grad.set(f.subarray(threadAt[0].extra[k], threadAt[0].extra[k] + n));
-    for (let t = 1; t < T; t++) {
-      const s = threadAt[t].extra[k];
+    const base = perChunkAt[k];
+    grad.set(f.subarray(base, base + n));
+    for (let c = 1; c < chunks; c++) {
+      const s = base + c * n;
       for (let i = 0; i < n; i++) grad[i] += f[s + i];
     }
   }
