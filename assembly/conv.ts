@@ -78,42 +78,45 @@ export function col2im(dcol: usize, ss: i32, N: i32, taps: usize, K: i32, pos: u
 // small ones last, so the threads finish together), so the thread pool splits a
 // convolution by samples and a thread that runs slower (a busy core) simply
 // takes fewer chunks. Each thread has its own scratch (padded input, im2col matrix, gradient rows) and gemm work
-// area. Arguments come in a block of i32 slots at `job` (see the P_* names;
-// src/kernels/wasm/conv.ts writes them).
+// area. Arguments come in a block of 4-byte fields at `job` (ConvJob;
+// src/kernels/wasm/conv.ts writes them in the same order).
 
-const P_X = 0;        // input x [N, C, H, W]
-const P_W = 1;        // weight [O, K]
-const P_BIAS = 2;     // bias [O] or 0
-const P_Y = 3;        // forward: output y [N, O, L]; backward: incoming gradient dy [N, O, L]
-const P_DX = 4;       // backward: input gradient [N, C, H, W] or 0
-const P_DW = 5;       // backward: weight-gradient sums, one [O, K] per chunk, or 0
-const P_DB = 6;       // backward: bias-gradient sums, one [O] per chunk, or 0
-const P_NEXT = 7;     // shared i32: the next chunk to take
-const P_CHUNKS = 8;   // number of chunks
-const P_B = 9;        // samples per chunk at most (the scratch holds that many)
-const P_C = 10;
-const P_H = 11;
-const P_WID = 12;
-const P_PH = 13;
-const P_PW = 14;
-const P_HP = 15;
-const P_WP = 16;
-const P_TAPS = 17;    // i32 offsets [K]
-const P_K = 18;       // C/groups · kH · kW
-const P_POS = 19;     // i32 offsets [L]
-const P_L = 20;       // oH · oW
-const P_OW = 21;
-const P_SW = 22;
-const P_O = 23;
-const P_GROUPS = 24;
-const P_XP = 25;      // scratch: padded input [B, C, Hp, Wp]
-const P_COL = 26;     // scratch: im2col matrix [K, B·L]
-const P_ROWS = 27;    // scratch: output or gradient rows [O, B·L]
-const P_WORK = 28;    // gemm work area
-const P_DIRECT = 29;  // 1: forward and weight gradient by the direct kernels below (stride 1), else im2col + gemm
-const P_LW = 30;      // direct: wide row length oH·Wp rounded up to 16
-const P_OH = 31;
-const P_STARTS = 32;  // i32 table [chunks + 1]: chunk c is samples [starts[c], starts[c + 1]) (33 slots in all)
+@unmanaged
+class ConvJob {
+  x: usize;        // input x [N, C, H, W]
+  w: usize;        // weight [O, K]
+  bias: usize;     // bias [O] or 0
+  y: usize;        // forward: output y [N, O, L]; backward: incoming gradient dy [N, O, L]
+  dx: usize;       // backward: input gradient [N, C, H, W] or 0
+  dw: usize;       // backward: weight-gradient sums, one [O, K] per chunk, or 0
+  db: usize;       // backward: bias-gradient sums, one [O] per chunk, or 0
+  next: usize;     // shared i32: the next chunk to take
+  chunks: i32;     // number of chunks
+  B: i32;          // samples per chunk at most (the scratch holds that many)
+  C: i32;
+  H: i32;
+  W: i32;
+  ph: i32;
+  pw: i32;
+  Hp: i32;
+  Wp: i32;
+  taps: usize;     // i32 offsets [K]
+  K: i32;          // C/groups · kH · kW
+  pos: usize;      // i32 offsets [L]
+  L: i32;          // oH · oW
+  oW: i32;
+  sw: i32;
+  O: i32;
+  groups: i32;
+  xp: usize;       // scratch: padded input [B, C, Hp, Wp]
+  col: usize;      // scratch: im2col matrix [K, B·L]
+  rows: usize;     // scratch: output or gradient rows [O, B·L]
+  work: usize;     // gemm work area
+  direct: i32;     // 1: forward and weight gradient by the direct kernels below (stride 1), else im2col + gemm
+  Lw: i32;         // direct: wide row length oH·Wp rounded up to 16
+  oH: i32;
+  starts: usize;   // i32 table [chunks + 1]: chunk c is samples [starts[c], starts[c + 1])
+}
 
 /**
  * Takes the next chunk from the shared counter at `next`; its first sample is
@@ -125,12 +128,6 @@ function take(next: usize, chunks: i32): i32 {
   return c < chunks ? c : -1;
 }
 
-@inline function arg(job: usize, slot: i32): i32 {
-  return load<i32>(job + (<usize>slot << 2));
-}
-@inline function ptr(job: usize, slot: i32): usize {
-  return <usize>load<i32>(job + (<usize>slot << 2));
-}
 @inline function at(base: usize, i: i32): usize {
   return base + (<usize>i << 2);
 }
@@ -293,39 +290,32 @@ function directWeightGrad(xp: usize, dyw: usize, K: i32, taps: usize, O: i32, Lw
  * each row segment plus its bias goes to its place in y.
  */
 export function convForwardJob(job: usize): void {
-  const x = ptr(job, P_X), w = ptr(job, P_W), bias = ptr(job, P_BIAS), y = ptr(job, P_Y);
-  const next = ptr(job, P_NEXT);
-  const C = arg(job, P_C), H = arg(job, P_H), W = arg(job, P_WID), ph = arg(job, P_PH), pw = arg(job, P_PW);
-  const Hp = arg(job, P_HP), Wp = arg(job, P_WP), taps = ptr(job, P_TAPS), K = arg(job, P_K), pos = ptr(job, P_POS);
-  const L = arg(job, P_L), oW = arg(job, P_OW), sw = arg(job, P_SW), O = arg(job, P_O), groups = arg(job, P_GROUPS);
-  const xp = ptr(job, P_XP), col = ptr(job, P_COL), rows = ptr(job, P_ROWS), work = ptr(job, P_WORK);
-  const direct = arg(job, P_DIRECT), Lw = arg(job, P_LW), oH = arg(job, P_OH);
-  const Og = O / groups, ss = C * Hp * Wp, gs = (C / groups) * Hp * Wp;
-  const chunks = arg(job, P_CHUNKS), starts = ptr(job, P_STARTS);
-  for (let c = take(next, chunks); c >= 0; c = take(next, chunks)) {
-    const n = load<i32>(at(starts, c)), nb = load<i32>(at(starts, c + 1)) - n, NL = nb * L;
-    padInto(at(x, n * C * H * W), nb * C, H, W, ph, pw, Hp, Wp, xp);
-    if (direct) {
-      memory.fill(at(xp, nb * ss), 0, <usize>(Wp + 32) << 2);
+  const a = changetype<ConvJob>(job);
+  const Og = a.O / a.groups, ss = a.C * a.Hp * a.Wp, gs = (a.C / a.groups) * a.Hp * a.Wp;
+  for (let c = take(a.next, a.chunks); c >= 0; c = take(a.next, a.chunks)) {
+    const n = load<i32>(at(a.starts, c)), nb = load<i32>(at(a.starts, c + 1)) - n, NL = nb * a.L;
+    padInto(at(a.x, n * a.C * a.H * a.W), nb * a.C, a.H, a.W, a.ph, a.pw, a.Hp, a.Wp, a.xp);
+    if (a.direct) {
+      memory.fill(at(a.xp, nb * ss), 0, <usize>(a.Wp + 32) << 2);
       for (let s = 0; s < nb; s++) {
-        for (let grp = 0; grp < groups; grp++) {
-          directForward(at(xp, s * ss + grp * gs), at(w, grp * Og * K), K, taps, Og, Lw, col);
+        for (let grp = 0; grp < a.groups; grp++) {
+          directForward(at(a.xp, s * ss + grp * gs), at(a.w, grp * Og * a.K), a.K, a.taps, Og, a.Lw, a.col);
           for (let o = 0; o < Og; o++) {
             const oc = grp * Og + o;
-            const b: f32 = bias ? load<f32>(at(bias, oc)) : 0;
-            for (let i = 0; i < oH; i++) addScalar(at(y, ((n + s) * O + oc) * L + i * oW), at(col, o * Lw + i * Wp), oW, b);
+            const b: f32 = a.bias ? load<f32>(at(a.bias, oc)) : 0;
+            for (let i = 0; i < a.oH; i++) addScalar(at(a.y, ((n + s) * a.O + oc) * a.L + i * a.oW), at(a.col, o * a.Lw + i * a.Wp), a.oW, b);
           }
         }
       }
       continue;
     }
-    for (let grp = 0; grp < groups; grp++) {
-      im2col(at(xp, grp * gs), ss, nb, taps, K, pos, L, col, oW, sw);
-      gemm(Og, NL, K, at(w, grp * Og * K), K, 1, col, NL, 1, rows, NL, false, work);
+    for (let grp = 0; grp < a.groups; grp++) {
+      im2col(at(a.xp, grp * gs), ss, nb, a.taps, a.K, a.pos, a.L, a.col, a.oW, a.sw);
+      gemm(Og, NL, a.K, at(a.w, grp * Og * a.K), a.K, 1, a.col, NL, 1, a.rows, NL, false, a.work);
       for (let o = 0; o < Og; o++) {
         const oc = grp * Og + o;
-        const b: f32 = bias ? load<f32>(at(bias, oc)) : 0;
-        for (let s = 0; s < nb; s++) addScalar(at(y, ((n + s) * O + oc) * L), at(rows, o * NL + s * L), L, b);
+        const b: f32 = a.bias ? load<f32>(at(a.bias, oc)) : 0;
+        for (let s = 0; s < nb; s++) addScalar(at(a.y, ((n + s) * a.O + oc) * a.L), at(a.rows, o * NL + s * a.L), a.L, b);
       }
     }
   }
@@ -338,56 +328,50 @@ export function convForwardJob(job: usize): void {
  *   dW += dY·colᵀ (per group);  dx = unpad(col2im(Wᵀ·dY)).
  */
 export function convBackwardJob(job: usize): void {
-  const x = ptr(job, P_X), w = ptr(job, P_W), dy = ptr(job, P_Y), dx = ptr(job, P_DX), dwAll = ptr(job, P_DW), dbAll = ptr(job, P_DB);
-  const next = ptr(job, P_NEXT);
-  const C = arg(job, P_C), H = arg(job, P_H), W = arg(job, P_WID), ph = arg(job, P_PH), pw = arg(job, P_PW);
-  const Hp = arg(job, P_HP), Wp = arg(job, P_WP), taps = ptr(job, P_TAPS), K = arg(job, P_K), pos = ptr(job, P_POS);
-  const L = arg(job, P_L), oW = arg(job, P_OW), sw = arg(job, P_SW), O = arg(job, P_O), groups = arg(job, P_GROUPS);
-  const xp = ptr(job, P_XP), col = ptr(job, P_COL), rows = ptr(job, P_ROWS), work = ptr(job, P_WORK);
-  const direct = arg(job, P_DIRECT), Lw = arg(job, P_LW), oH = arg(job, P_OH);
-  const Og = O / groups, ss = C * Hp * Wp, gs = (C / groups) * Hp * Wp;
-  const chunks = arg(job, P_CHUNKS), starts = ptr(job, P_STARTS);
-  for (let c = take(next, chunks); c >= 0; c = take(next, chunks)) {
-    const n = load<i32>(at(starts, c)), nb = load<i32>(at(starts, c + 1)) - n, NL = nb * L;
+  const a = changetype<ConvJob>(job);
+  const dy = a.y, dwAll = a.dw, dbAll = a.db;
+  const Og = a.O / a.groups, ss = a.C * a.Hp * a.Wp, gs = (a.C / a.groups) * a.Hp * a.Wp;
+  for (let c = take(a.next, a.chunks); c >= 0; c = take(a.next, a.chunks)) {
+    const n = load<i32>(at(a.starts, c)), nb = load<i32>(at(a.starts, c + 1)) - n, NL = nb * a.L;
     // This chunk's own gradient sums (added up in chunk order by the caller: the same bits whichever thread ran it).
-    const dw = dwAll ? at(dwAll, c * O * K) : 0, db = dbAll ? at(dbAll, c * O) : 0;
-    if (dw) memory.fill(dw, 0, <usize>(O * K) << 2);
-    if (db) memory.fill(db, 0, <usize>O << 2);
+    const dw = dwAll ? at(dwAll, c * a.O * a.K) : 0, db = dbAll ? at(dbAll, c * a.O) : 0;
+    if (dw) memory.fill(dw, 0, <usize>(a.O * a.K) << 2);
+    if (db) memory.fill(db, 0, <usize>a.O << 2);
     for (let s = 0; s < nb; s++) {
-      for (let o = 0; o < O; o++) memory.copy(at(rows, o * NL + s * L), at(dy, ((n + s) * O + o) * L), <usize>L << 2);
+      for (let o = 0; o < a.O; o++) memory.copy(at(a.rows, o * NL + s * a.L), at(dy, ((n + s) * a.O + o) * a.L), <usize>a.L << 2);
     }
     if (db) {
-      for (let o = 0; o < O; o++) store<f32>(at(db, o), load<f32>(at(db, o)) + sum(at(rows, o * NL), NL));
+      for (let o = 0; o < a.O; o++) store<f32>(at(db, o), load<f32>(at(db, o)) + sum(at(a.rows, o * NL), NL));
     }
-    if (dw && direct) {
-      padInto(at(x, n * C * H * W), nb * C, H, W, ph, pw, Hp, Wp, xp);
-      memory.fill(at(xp, nb * ss), 0, <usize>(Wp + 32) << 2);
+    if (dw && a.direct) {
+      padInto(at(a.x, n * a.C * a.H * a.W), nb * a.C, a.H, a.W, a.ph, a.pw, a.Hp, a.Wp, a.xp);
+      memory.fill(at(a.xp, nb * ss), 0, <usize>(a.Wp + 32) << 2);
       for (let s = 0; s < nb; s++) {
-        for (let grp = 0; grp < groups; grp++) {
+        for (let grp = 0; grp < a.groups; grp++) {
           // dY of this sample and group in the wide layout (zero at junk positions), in col.
-          memory.fill(col, 0, <usize>(Og * Lw) << 2);
+          memory.fill(a.col, 0, <usize>(Og * a.Lw) << 2);
           for (let o = 0; o < Og; o++) {
-            for (let i = 0; i < oH; i++) memory.copy(at(col, o * Lw + i * Wp), at(dy, ((n + s) * O + grp * Og + o) * L + i * oW), <usize>oW << 2);
+            for (let i = 0; i < a.oH; i++) memory.copy(at(a.col, o * a.Lw + i * a.Wp), at(dy, ((n + s) * a.O + grp * Og + o) * a.L + i * a.oW), <usize>a.oW << 2);
           }
-          directWeightGrad(at(xp, s * ss + grp * gs), col, K, taps, Og, Lw, at(dw, grp * Og * K));
+          directWeightGrad(at(a.xp, s * ss + grp * gs), a.col, a.K, a.taps, Og, a.Lw, at(dw, grp * Og * a.K));
         }
       }
     } else if (dw) {
-      padInto(at(x, n * C * H * W), nb * C, H, W, ph, pw, Hp, Wp, xp);
-      for (let grp = 0; grp < groups; grp++) {
-        im2col(at(xp, grp * gs), ss, nb, taps, K, pos, L, col, oW, sw);
+      padInto(at(a.x, n * a.C * a.H * a.W), nb * a.C, a.H, a.W, a.ph, a.pw, a.Hp, a.Wp, a.xp);
+      for (let grp = 0; grp < a.groups; grp++) {
+        im2col(at(a.xp, grp * gs), ss, nb, a.taps, a.K, a.pos, a.L, a.col, a.oW, a.sw);
         // dW[o, k] += Σ_j dY[o, j]·col[k, j]: B(j, k) = col[k·NL + j].
-        gemm(Og, K, NL, at(rows, grp * Og * NL), NL, 1, col, 1, NL, at(dw, grp * Og * K), K, true, work);
+        gemm(Og, a.K, NL, at(a.rows, grp * Og * NL), NL, 1, a.col, 1, NL, at(dw, grp * Og * a.K), a.K, true, a.work);
       }
     }
-    if (dx) {
-      memory.fill(xp, 0, <usize>(nb * ss) << 2);
-      for (let grp = 0; grp < groups; grp++) {
+    if (a.dx) {
+      memory.fill(a.xp, 0, <usize>(nb * ss) << 2);
+      for (let grp = 0; grp < a.groups; grp++) {
         // dcol[k, j] = Σ_o W[o, k]·dY[o, j]: A(k, o) = W[(grp·Og + o)·K + k].
-        gemm(K, NL, Og, at(w, grp * Og * K), 1, K, at(rows, grp * Og * NL), NL, 1, col, NL, false, work);
-        col2im(col, ss, nb, taps, K, pos, L, at(xp, grp * gs), oW, sw);
+        gemm(a.K, NL, Og, at(a.w, grp * Og * a.K), 1, a.K, at(a.rows, grp * Og * NL), NL, 1, a.col, NL, false, a.work);
+        col2im(a.col, ss, nb, a.taps, a.K, a.pos, a.L, at(a.xp, grp * gs), a.oW, a.sw);
       }
-      unpadFrom(xp, nb * C, H, W, ph, pw, Hp, Wp, at(dx, n * C * H * W));
+      unpadFrom(a.xp, nb * a.C, a.H, a.W, a.ph, a.pw, a.Hp, a.Wp, at(a.dx, n * a.C * a.H * a.W));
     }
   }
 }

@@ -21,7 +21,7 @@ import { convPositions, convTaps, paddedSize, type Window2D } from '../im2col';
 import { memoryF32, memoryI32, operandBase, parallelJobs, type Storage, type WasmRuntime } from '.';
 import { getNumThreads, JOB_CONV_BACKWARD, JOB_CONV_FORWARD, PARALLEL_MIN_MACS } from '../threads';
 
-/** i32 slots of a job's argument block (the P_* constants of assembly/conv.ts, in order). */
+/** The 4-byte fields of a job's argument block: ConvJob in assembly/conv.ts, in order. */
 const SLOTS = [
   'x', 'w', 'bias', 'y', 'dx', 'dw', 'db', 'next', 'chunks', 'B', 'C', 'H', 'W', 'ph', 'pw', 'Hp', 'Wp',
   'taps', 'K', 'pos', 'L', 'oW', 'sw', 'O', 'groups', 'xp', 'col', 'rows', 'work', 'direct', 'Lw', 'oH', 'starts',
