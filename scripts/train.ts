@@ -11,6 +11,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import * as nn from '../src';
 import { lenet5 } from '../src/models';
 import { RowClassifier } from '../src/models/rnn';
+import { relaxHeapGrowth } from '../src/runtime';
 
 interface Args {
   model: string;
@@ -81,6 +82,7 @@ function layout(images: nn.Tensor, input: InputLayout): nn.Tensor {
 }
 
 async function main(): Promise<void> {
+  relaxHeapGrowth();
   const args = parseArgs(process.argv.slice(2));
   const recipe = RECIPES[args.model];
   if (!recipe) throw new Error(`train: unknown model '${args.model}' (known: ${Object.keys(RECIPES).join(', ')})`);

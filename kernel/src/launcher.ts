@@ -35,6 +35,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { format, inspect } from 'node:util';
+import { relaxHeapGrowth } from '../../src/runtime';
 import type { MediaBundle } from '../protocol';
 
 
@@ -503,6 +504,9 @@ export function startKernel(configPath: string): void {
 
 /** Command line: `nnlab-kernel.js --config-path <connection file>` (or the file alone). */
 export function main(argv: string[]): void {
+  // A notebook loads data, trains and evaluates in turns, the allocation
+  // pattern after which V8 would otherwise collect the old generation every few steps.
+  relaxHeapGrowth();
   const i = argv.indexOf('--config-path');
   const configPath = i >= 0 ? argv[i + 1] : argv.find((a) => a.endsWith('.json'));
   if (!configPath) {
