@@ -3,19 +3,18 @@
  * (accuracies, the SVM margin and support vectors, the kernels) and its key
  * outputs have the MIME types a reader needs (PNG weight images, plotly + SVG figures).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { allText, bundlesOf, commonChecks, executeNotebook, isPng, MIME, num, nums, type Executed } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { bundlesOf, type Executed, isPng, MIME, notebookSuite, num, nums } from './helpers';
 
 const NAME = '01-perceptron';
 let run: Executed;
 let text: string;
-beforeAll(async () => {
-  run = await executeNotebook(NAME);
-  text = allText(run.nb);
-}, 600_000);
 
 describe(NAME, () => {
-  commonChecks(NAME, () => run, it, expect);
+  notebookSuite(NAME, (r, t) => {
+    run = r;
+    text = t;
+  });
 
   it('computes a neuron by hand and with nn.Perceptron alike', () => {
     expect(text).toContain('by hand: z = 0.5·1.0 + (−1.0)·0.5 + 2.0·0.75 + (−0.5) = 1');

@@ -4,19 +4,18 @@
  * learning rates, backprop by hand) and the MLP run with its live chart,
  * model summary and confusion matrix.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { allText, bundlesOf, bundleWith, commonChecks, executeNotebook, MIME, num, nums, type Executed } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { bundlesOf, bundleWith, type Executed, MIME, notebookSuite, num, nums } from './helpers';
 
 const NAME = '02-mlp';
 let run: Executed;
 let text: string;
-beforeAll(async () => {
-  run = await executeNotebook(NAME);
-  text = allText(run.nb);
-}, 600_000);
 
 describe(NAME, () => {
-  commonChecks(NAME, () => run, it, expect);
+  notebookSuite(NAME, (r, t) => {
+    run = r;
+    text = t;
+  });
 
   it('collapses three linear layers into one, and not with ReLUs between them', () => {
     expect(num(text, /max \|three layers\(x\) − one layer\(x\)\| over 5 inputs = ([\d.e+-]+)/)).toBeLessThan(1e-12);

@@ -4,19 +4,18 @@
  * live chart; activation maps of every layer, filters, the summary and the
  * confusion matrix are shown with their MIME types.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { allText, bundlesOf, bundleWith, commonChecks, executeNotebook, isPng, MIME, num, nums, type Executed } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { bundlesOf, bundleWith, type Executed, isPng, MIME, notebookSuite, num, nums } from './helpers';
 
 const NAME = '03-cnn';
 let run: Executed;
 let text: string;
-beforeAll(async () => {
-  run = await executeNotebook(NAME);
-  text = allText(run.nb);
-}, 600_000);
 
 describe(NAME, () => {
-  commonChecks(NAME, () => run, it, expect);
+  notebookSuite(NAME, (r, t) => {
+    run = r;
+    text = t;
+  });
 
   it('centres, normalises, decorrelates and whitens the 2-D cloud (covariances computed)', () => {
     expect(text).toMatch(/standardised +mean \[0,0\] +covariance \[\[1\.00\d,0\.\d+\],\[0\.\d+,1\.00\d\]\]/);

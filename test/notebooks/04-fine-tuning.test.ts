@@ -3,19 +3,18 @@
  * and reloaded weights, the replaced head and frozen features, and the
  * comparison with training from scratch.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { allText, bundlesOf, bundleWith, commonChecks, executeNotebook, MIME, num, type Executed } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { bundlesOf, bundleWith, type Executed, MIME, notebookSuite, num } from './helpers';
 
 const NAME = '04-fine-tuning';
 let run: Executed;
 let text: string;
-beforeAll(async () => {
-  run = await executeNotebook(NAME);
-  text = allText(run.nb);
-}, 600_000);
 
 describe(NAME, () => {
-  commonChecks(NAME, () => run, it, expect);
+  notebookSuite(NAME, (r, t) => {
+    run = r;
+    text = t;
+  });
 
   it('pretrains on task A with a live chart', () => {
     const live = bundleWith(run.nb, 'await liveFit(pretrained', MIME.run);

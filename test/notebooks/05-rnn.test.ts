@@ -4,19 +4,18 @@
  * (vanilla RNN vs LSTM), the character LM with its live chart and samples,
  * and the recursive network.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { allText, bundlesOf, bundleWith, commonChecks, executeNotebook, MIME, num, nums, type Executed } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { bundlesOf, bundleWith, type Executed, MIME, notebookSuite, num, nums } from './helpers';
 
 const NAME = '05-rnn';
 let run: Executed;
 let text: string;
-beforeAll(async () => {
-  run = await executeNotebook(NAME);
-  text = allText(run.nb);
-}, 600_000);
 
 describe(NAME, () => {
-  commonChecks(NAME, () => run, it, expect);
+  notebookSuite(NAME, (r, t) => {
+    run = r;
+    text = t;
+  });
 
   it('gives the same input the same output feed-forward, different ones with feedback', () => {
     const ffn = /feed-forward at the last step: A (\[.*?\]) +B (\[.*?\])/.exec(text)!;

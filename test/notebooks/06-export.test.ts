@@ -3,19 +3,18 @@
  * from cells, reloaded into a fresh model and run by onnxruntime-node (and
  * PyTorch when Debian's python3-torch is there) with the same outputs.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { allText, commonChecks, executeNotebook, num, type Executed } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { type Executed, notebookSuite, num } from './helpers';
 
 const NAME = '06-export';
 let run: Executed;
 let text: string;
-beforeAll(async () => {
-  run = await executeNotebook(NAME);
-  text = allText(run.nb);
-}, 600_000);
 
 describe(NAME, () => {
-  commonChecks(NAME, () => run, it, expect);
+  notebookSuite(NAME, (r, t) => {
+    run = r;
+    text = t;
+  });
 
   it('writes safetensors that read back by hand and into a fresh model with identical logits', () => {
     expect(text).toMatch(/Saved 10 tensors \(61,706 values, [\d,]+ bytes\)/);

@@ -10,6 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
 import { ensureKernel } from '../kernel-integration/helpers';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -145,11 +146,22 @@ export function nums(text: string, re: RegExp): number[] {
 }
 
 /**
- * The checks every notebook gets: it ran to the end without an error output,
+ * The suite of a notebook, called inside its describe(): executes it once
+ * before the tests (handing the run and its outputs' text to `use`) and adds
+ * the checks every notebook gets: it ran to the end without an error output,
  * the committed file has outputs (every code cell executed, no errors) and is
  * under 3 MB, and its cells are those its source in notebooks/src builds.
  */
-export function commonChecks(name: string, run: () => Executed, it: (title: string, fn: () => void) => void, expect: any): void {
+export function notebookSuite(name: string, use: (run: Executed, text: string) => void): void {
+  let executed: Executed;
+  beforeAll(async () => {
+    executed = await executeNotebook(name);
+    use(executed, allText(executed.nb));
+  }, 600_000);
+  commonChecks(name, () => executed);
+}
+
+function commonChecks(name: string, run: () => Executed): void {
   it('runs top to bottom on the nnlab kernel with no error output', () => {
     const { nb, status, log } = run();
     expect(errors(nb), log).toEqual([]);
