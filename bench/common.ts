@@ -10,7 +10,7 @@ import * as nn from '../src';
 /** Training batch size (SGD momentum 0.9, cross-entropy on logits). */
 export const BATCH = 64;
 /** Inference batch size. */
-export const INFER_BATCH = 256;
+const INFER_BATCH = 256;
 
 /** A measured speed in samples/s, or why there is none. */
 export type Speed = number | { na: string };
@@ -61,7 +61,7 @@ export function timeBatches(budget: Budget, stepFn: (i: number) => void, batch =
 }
 
 /** `count` batches of `batch` real Fashion-MNIST training images and labels. */
-export function fashionBatches(flatten: boolean, count: number, batch = BATCH): { xs: nn.Tensor[]; ys: nn.Tensor[] } {
+function fashionBatches(flatten: boolean, count: number, batch = BATCH): { xs: nn.Tensor[]; ys: nn.Tensor[] } {
   const data = nn.data.loadFashionMNIST({ split: 'train', flatten, limit: count * batch });
   const xs: nn.Tensor[] = [], ys: nn.Tensor[] = [];
   for (let i = 0; i < count; i++) {
@@ -73,7 +73,7 @@ export function fashionBatches(flatten: boolean, count: number, batch = BATCH): 
 }
 
 /** Runs `fn`, turning a thrown error into "n/a" with its message (e.g. a kernel tfjs wasm lacks). */
-export async function orNA(fn: () => Promise<number> | number): Promise<Speed> {
+async function orNA(fn: () => Promise<number> | number): Promise<Speed> {
   try {
     return await fn();
   } catch (err) {
@@ -86,7 +86,7 @@ function toTf(xs: nn.Tensor[], inputShape: number[]): tf.Tensor[] {
 }
 
 /** tfjs training speed: SGD momentum 0.9, softmax cross-entropy on logits, batch 64. */
-export async function tfjsTrainSpeed(
+async function tfjsTrainSpeed(
   model: tf.LayersModel, xs: nn.Tensor[], ys: nn.Tensor[], inputShape: number[], budget: Budget, lr: number,
 ): Promise<number> {
   const optimizer = tf.train.momentum(lr, 0.9);
@@ -108,7 +108,7 @@ export async function tfjsTrainSpeed(
 }
 
 /** tfjs inference speed: predict on batches of 256, reading the logits back. */
-export async function tfjsInferSpeed(model: tf.LayersModel, xs: nn.Tensor[], inputShape: number[], budget: Budget): Promise<number> {
+async function tfjsInferSpeed(model: tf.LayersModel, xs: nn.Tensor[], inputShape: number[], budget: Budget): Promise<number> {
   const txs = toTf(xs, inputShape);
   try {
     return timeBatches(budget, (i) => {
@@ -120,7 +120,7 @@ export async function tfjsInferSpeed(model: tf.LayersModel, xs: nn.Tensor[], inp
 }
 
 /** nnlab training speed: SGD momentum 0.9, cross-entropy on logits, batch 64. */
-export function nnlabTrainSpeed(model: nn.Module, xs: nn.Tensor[], ys: nn.Tensor[], budget: Budget, lr: number): number {
+function nnlabTrainSpeed(model: nn.Module, xs: nn.Tensor[], ys: nn.Tensor[], budget: Budget, lr: number): number {
   const optimizer = new nn.optim.SGD(model.parameters(), { lr, momentum: 0.9 });
   model.train();
   return timeBatches(budget, (i) => {
@@ -132,7 +132,7 @@ export function nnlabTrainSpeed(model: nn.Module, xs: nn.Tensor[], ys: nn.Tensor
 }
 
 /** nnlab inference speed: eval mode, no autograd graph, batches of 256. */
-export function nnlabInferSpeed(model: nn.Module, xs: nn.Tensor[], budget: Budget): number {
+function nnlabInferSpeed(model: nn.Module, xs: nn.Tensor[], budget: Budget): number {
   model.eval();
   return timeBatches(budget, (i) => {
     nn.noGrad(() => model.forward(xs[i % xs.length]));
@@ -157,7 +157,7 @@ export function convnetjsVersion(): { version: string } | { na: string } {
 }
 
 /** ConvNetJS samples: the first `count · batch` Fashion-MNIST training images as 28×28×1 volumes, with their labels. */
-export function convnetjsSamples(count: number, batch = BATCH): { vols: ConvNetJS.Vol[]; labels: number[] } {
+function convnetjsSamples(count: number, batch = BATCH): { vols: ConvNetJS.Vol[]; labels: number[] } {
   const { Vol } = loadConvNetJS();
   const data = nn.data.loadFashionMNIST({ split: 'train', flatten: true, limit: count * batch });
   const pixels = data.images.toFlatArray();
@@ -172,7 +172,7 @@ export function convnetjsSamples(count: number, batch = BATCH): { vols: ConvNetJ
 }
 
 /** A ConvNetJS network from its layer list (ConvNetJS's own initialisation). */
-export function convnetjsNet(layers: ConvNetJS.LayerDef[]): ConvNetJS.Net {
+function convnetjsNet(layers: ConvNetJS.LayerDef[]): ConvNetJS.Net {
   const net = new (loadConvNetJS().Net)();
   net.makeLayers(layers);
   return net;
@@ -184,7 +184,7 @@ export function convnetjsNet(layers: ConvNetJS.LayerDef[]): ConvNetJS.Net {
  * (softmax + negative log-likelihood) and updates with the mean gradient every
  * 64th call, so one timed step is 64 calls: one update, 64 samples.
  */
-export function convnetjsTrainSpeed(
+function convnetjsTrainSpeed(
   net: ConvNetJS.Net, samples: { vols: ConvNetJS.Vol[]; labels: number[] }, budget: Budget, lr: number,
 ): number {
   const trainer = new (loadConvNetJS().Trainer)(net, { method: 'sgd', learning_rate: lr, momentum: 0.9, batch_size: BATCH, l2_decay: 0 });
@@ -196,7 +196,7 @@ export function convnetjsTrainSpeed(
 }
 
 /** ConvNetJS inference speed: `net.forward(vol)` sample by sample, 256 per timed step. */
-export function convnetjsInferSpeed(net: ConvNetJS.Net, vols: ConvNetJS.Vol[], budget: Budget): number {
+function convnetjsInferSpeed(net: ConvNetJS.Net, vols: ConvNetJS.Vol[], budget: Budget): number {
   return timeBatches(budget, (i) => {
     const start = (i * INFER_BATCH) % vols.length;
     for (let k = start; k < start + INFER_BATCH; k++) net.forward(vols[k]);
@@ -204,16 +204,49 @@ export function convnetjsInferSpeed(net: ConvNetJS.Net, vols: ConvNetJS.Vol[], b
 }
 
 /**
+ * nnlab's speeds on `model`: training on 20 batches of 64 and inference on
+ * 8 batches of 256 real Fashion-MNIST images (flattened to 784 or
+ * [N, 1, 28, 28]), each batch given to the model as `shape` makes it.
+ */
+export function nnlabSpeeds(model: nn.Module, flatten: boolean, lr: number, shape: (x: nn.Tensor) => nn.Tensor = (x) => x): Speeds {
+  const { xs, ys } = fashionBatches(flatten, 20);
+  const train = nnlabTrainSpeed(model, xs.map(shape), ys, NNLAB_BUDGET, lr);
+  const infer = nnlabInferSpeed(model, fashionBatches(flatten, 8, INFER_BATCH).xs.map(shape), NNLAB_BUDGET);
+  return { train, infer };
+}
+
+/** How a case feeds tfjs: the input shape per sample, batches to cycle through, and whether tfjs cpu is slow on it. */
+export interface TfjsFeed { flatten: boolean; inputShape: number[]; lr: number; trainBatches: number; inferBatches: number; slow: boolean }
+
+/** tfjs's speeds on `model` (disposed after) on the backend already set; a kernel tfjs lacks gives n/a with its error. */
+export async function tfjsSpeeds(model: tf.LayersModel, backend: TfBackend, feed: TfjsFeed): Promise<Speeds> {
+  const { xs, ys } = fashionBatches(feed.flatten, feed.trainBatches);
+  const budget = tfjsBudget(backend, feed.slow);
+  const train = await orNA(() => tfjsTrainSpeed(model, xs, ys, feed.inputShape, budget, feed.lr));
+  const infer = await orNA(() => tfjsInferSpeed(model, fashionBatches(feed.flatten, feed.inferBatches, INFER_BATCH).xs, feed.inputShape, budget));
+  model.dispose();
+  return { train, infer };
+}
+
+/** ConvNetJS's speeds on a net of `layers`: training on `trainBatches` of 64 samples, inference on `inferBatches` of 256. */
+export function convnetjsSpeeds(layers: ConvNetJS.LayerDef[], lr: number, trainBatches: number, inferBatches: number, slow: boolean): Speeds {
+  const net = convnetjsNet(layers);
+  const train = convnetjsTrainSpeed(net, convnetjsSamples(trainBatches), convnetjsBudget(slow), lr);
+  const infer = convnetjsInferSpeed(net, convnetjsSamples(inferBatches, INFER_BATCH).vols, convnetjsBudget(slow));
+  return { train, infer };
+}
+
+/**
  * Budgets: nnlab and the fast tfjs cases the best of three windows (as
  * PyTorch in bench/torch_bench.py); tfjs cpu is slow on conv/RNN backward
  * (seconds per batch), so it gets one window of few batches.
  */
-export const NNLAB_BUDGET: Budget = { warmup: 5, seconds: 2.4, minBatches: 3, windows: 3 };
-export function tfjsBudget(backend: TfBackend, slow = false): Budget {
+const NNLAB_BUDGET: Budget = { warmup: 5, seconds: 2.4, minBatches: 3, windows: 3 };
+function tfjsBudget(backend: TfBackend, slow = false): Budget {
   if (backend === 'cpu' && slow) return { warmup: 1, seconds: 1, minBatches: 1 };
   return { warmup: 2, seconds: 1.5, minBatches: 2, windows: 3 };
 }
 /** ConvNetJS is as slow as tfjs cpu (one sample at a time): the same short budgets. */
-export function convnetjsBudget(slow = false): Budget {
+function convnetjsBudget(slow = false): Budget {
   return tfjsBudget('cpu', slow);
 }

@@ -8,11 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { lenet5 } from '../../src/models';
-import {
-  convnetjsBudget, convnetjsInferSpeed, convnetjsNet, convnetjsSamples, convnetjsTrainSpeed,
-  fashionBatches, nnlabInferSpeed, nnlabTrainSpeed, orNA, tfjsBudget, tfjsInferSpeed, tfjsTrainSpeed,
-  INFER_BATCH, NNLAB_BUDGET, type BenchCase,
-} from '../common';
+import { convnetjsSpeeds, nnlabSpeeds, tfjsSpeeds, type BenchCase } from '../common';
 
 function tfjsModel(): tf.LayersModel {
   // NHWC; with one channel the [N, 1, 28, 28] values are already in [N, 28, 28, 1] order.
@@ -33,24 +29,11 @@ function tfjsModel(): tf.LayersModel {
 export const lenetCase: BenchCase = {
   name: 'LeNet-5',
   torch: 'lenet',
-  nnlab: () => {
-    const model = lenet5();
-    const { xs, ys } = fashionBatches(false, 20);
-    const train = nnlabTrainSpeed(model, xs, ys, NNLAB_BUDGET, 0.05);
-    const infer = nnlabInferSpeed(model, fashionBatches(false, 8, INFER_BATCH).xs, NNLAB_BUDGET);
-    return { train, infer };
-  },
-  tfjs: async (backend) => {
-    const model = tfjsModel();
-    const { xs, ys } = fashionBatches(false, 4);
-    const train = await orNA(() => tfjsTrainSpeed(model, xs, ys, [28, 28, 1], tfjsBudget(backend, true), 0.05));
-    const infer = await orNA(() => tfjsInferSpeed(model, fashionBatches(false, 2, INFER_BATCH).xs, [28, 28, 1], tfjsBudget(backend, true)));
-    model.dispose();
-    return { train, infer };
-  },
-  convnetjs: () => {
+  nnlab: () => nnlabSpeeds(lenet5(), false, 0.05),
+  tfjs: (backend) => tfjsSpeeds(tfjsModel(), backend, { flatten: false, inputShape: [28, 28, 1], lr: 0.05, trainBatches: 4, inferBatches: 2, slow: true }),
+  convnetjs: () =>
     // 28×28×1 → conv 6 (pad 2) 28×28 → pool 14×14 → conv 16 (pad 0) 10×10 → pool 5×5 → 120 → 84 → 10.
-    const net = convnetjsNet([
+    convnetjsSpeeds([
       { type: 'input', out_sx: 28, out_sy: 28, out_depth: 1 },
       { type: 'conv', sx: 5, filters: 6, stride: 1, pad: 2, activation: 'relu' },
       { type: 'pool', sx: 2, stride: 2 },
@@ -59,9 +42,5 @@ export const lenetCase: BenchCase = {
       { type: 'fc', num_neurons: 120, activation: 'relu' },
       { type: 'fc', num_neurons: 84, activation: 'relu' },
       { type: 'softmax', num_classes: 10 },
-    ]);
-    const train = convnetjsTrainSpeed(net, convnetjsSamples(4), convnetjsBudget(true), 0.05);
-    const infer = convnetjsInferSpeed(net, convnetjsSamples(2, INFER_BATCH).vols, convnetjsBudget(true));
-    return { train, infer };
-  },
+    ], 0.05, 4, 2, true),
 };

@@ -8,33 +8,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RowClassifier } from '../../src/models/rnn';
-import {
-  fashionBatches, nnlabInferSpeed, nnlabTrainSpeed, orNA, tfjsBudget, tfjsInferSpeed, tfjsTrainSpeed,
-  INFER_BATCH, NNLAB_BUDGET, type BenchCase,
-} from '../common';
+import { nnlabSpeeds, tfjsSpeeds, type BenchCase } from '../common';
 
 function rowCase(name: string, cell: 'rnn' | 'lstm'): BenchCase {
-  const rows = (xs: ReturnType<typeof fashionBatches>['xs']) => xs.map((x) => x.reshape([x.shape[0], 28, 28]));
   return {
     name,
     torch: cell,
-    nnlab: () => {
-      const model = new RowClassifier({ cell, hidden: 128 });
-      const { xs, ys } = fashionBatches(true, 20);
-      const train = nnlabTrainSpeed(model, rows(xs), ys, NNLAB_BUDGET, 0.01);
-      const infer = nnlabInferSpeed(model, rows(fashionBatches(true, 8, INFER_BATCH).xs), NNLAB_BUDGET);
-      return { train, infer };
-    },
-    tfjs: async (backend) => {
+    nnlab: () => nnlabSpeeds(new RowClassifier({ cell, hidden: 128 }), true, 0.01, (x) => x.reshape([x.shape[0], 28, 28])),
+    tfjs: (backend) => {
       const recurrent = cell === 'rnn'
         ? tf.layers.simpleRNN({ inputShape: [28, 28], units: 128 })
         : tf.layers.lstm({ inputShape: [28, 28], units: 128 });
       const model = tf.sequential({ layers: [recurrent, tf.layers.dense({ units: 10 })] });
-      const { xs, ys } = fashionBatches(true, 10);
-      const train = await orNA(() => tfjsTrainSpeed(model, xs, ys, [28, 28], tfjsBudget(backend, true), 0.01));
-      const infer = await orNA(() => tfjsInferSpeed(model, fashionBatches(true, 2, INFER_BATCH).xs, [28, 28], tfjsBudget(backend, true)));
-      model.dispose();
-      return { train, infer };
+      return tfjsSpeeds(model, backend, { flatten: true, inputShape: [28, 28], lr: 0.01, trainBatches: 10, inferBatches: 2, slow: true });
     },
     convnetjs: () => {
       const na = { na: 'no recurrent layers in ConvNetJS 0.3' };
