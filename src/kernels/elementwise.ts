@@ -63,66 +63,33 @@ function compile<T>(params: string[], body: string): T {
   return new Function(...params, body) as T;
 }
 
-// One compiled copy per operation and per combination of array types: a
-// loop that only ever sees Float32Array (say) stays monomorphic, which V8
-// runs several times faster than one loop shared by every dtype.
-const kinds = (...xs: Storage[]): string => xs.map((x) => (x instanceof Float32Array ? 'f' : x instanceof Float64Array ? 'd' : 'i')).join('');
-
-const flatBinaryCache = new Map<string, FlatBinary>();
-function flatBinary(op: BinaryKernel, a: Storage, b: Storage, out: Storage): FlatBinary {
-  const key = op + kinds(a, b, out);
-  let fn = flatBinaryCache.get(key);
-  if (!fn) {
-    fn = compile<FlatBinary>(['a', 'b', 'out', 'n'],
-      `for (let i = 0; i < n; i++) { const x = a[i], y = b[i]; out[i] = ${BINARY_EXPRS[op]}; }`);
-    flatBinaryCache.set(key, fn);
-  }
-  return fn;
+const flatBinary = {} as Record<BinaryKernel, FlatBinary>;
+const stridedBinary = {} as Record<BinaryKernel, Strided2D>;
+for (const [name, expr] of Object.entries(BINARY_EXPRS) as [BinaryKernel, string][]) {
+  flatBinary[name] = compile<FlatBinary>(['a', 'b', 'out', 'n'],
+    `for (let i = 0; i < n; i++) { const x = a[i], y = b[i]; out[i] = ${expr}; }`);
+  stridedBinary[name] = compile<Strided2D>(
+    ['a', 'ao', 'ars', 'acs', 'b', 'bo', 'brs', 'bcs', 'out', 'oo', 'rows', 'cols'],
+    `let oi = oo;
+     for (let r = 0; r < rows; r++) {
+       let ai = ao + r * ars, bi = bo + r * brs;
+       for (let c = 0; c < cols; c++) {
+         const x = a[ai], y = b[bi];
+         out[oi++] = ${expr};
+         ai += acs; bi += bcs;
+       }
+     }`);
 }
 
-const stridedBinaryCache = new Map<string, Strided2D>();
-function stridedBinary(op: BinaryKernel, a: Storage, b: Storage, out: Storage): Strided2D {
-  const key = op + kinds(a, b, out);
-  let fn = stridedBinaryCache.get(key);
-  if (!fn) {
-    fn = compile<Strided2D>(
-      ['a', 'ao', 'ars', 'acs', 'b', 'bo', 'brs', 'bcs', 'out', 'oo', 'rows', 'cols'],
-      `let oi = oo;
-       for (let r = 0; r < rows; r++) {
-         let ai = ao + r * ars, bi = bo + r * brs;
-         if (acs === 1 && bcs === 1) {
-           for (let c = 0; c < cols; c++) { const x = a[ai + c], y = b[bi + c]; out[oi++] = ${BINARY_EXPRS[op]}; }
-         } else if (bcs === 0) {
-           const y = b[bi];
-           for (let c = 0; c < cols; c++) { const x = a[ai]; out[oi++] = ${BINARY_EXPRS[op]}; ai += acs; }
-         } else {
-           for (let c = 0; c < cols; c++) {
-             const x = a[ai], y = b[bi];
-             out[oi++] = ${BINARY_EXPRS[op]};
-             ai += acs; bi += bcs;
-           }
-         }
-       }`);
-    stridedBinaryCache.set(key, fn);
-  }
-  return fn;
-}
-
-const flatUnaryCache = new Map<string, FlatUnary>();
-function flatUnary(op: UnaryKernel, a: Storage, out: Storage): FlatUnary {
-  const key = op + kinds(a, out);
-  let fn = flatUnaryCache.get(key);
-  if (!fn) {
-    fn = compile<FlatUnary>(['a', 'ao', 'out', 'n'],
-      `for (let i = 0; i < n; i++) { const x = a[ao + i]; out[i] = ${UNARY_EXPRS[op]}; }`);
-    flatUnaryCache.set(key, fn);
-  }
-  return fn;
+const flatUnary = {} as Record<UnaryKernel, FlatUnary>;
+for (const [name, expr] of Object.entries(UNARY_EXPRS) as [UnaryKernel, string][]) {
+  flatUnary[name] = compile<FlatUnary>(['a', 'ao', 'out', 'n'],
+    `for (let i = 0; i < n; i++) { const x = a[ao + i]; out[i] = ${expr}; }`);
 }
 
 /** out[i] = f(a[ao + i]) for i < n. */
 export function unaryKernel(op: UnaryKernel, a: Storage, ao: number, out: Storage, n: number): void {
-  flatUnary(op, a, out)(a, ao, out, n);
+  flatUnary[op](a, ao, out, n);
 }
 
 /**
@@ -139,19 +106,19 @@ export function binaryKernel(
   const dims = collapse(shape, aStrides, bStrides);
   const n = dims.shape.length;
   if (n === 0) {
-    stridedBinary(op, a, b, out)(a, aOffset, 0, 0, b, bOffset, 0, 0, out, 0, 1, 1);
+    stridedBinary[op](a, aOffset, 0, 0, b, bOffset, 0, 0, out, 0, 1, 1);
     return;
   }
   const [as, bs] = dims.strides;
   if (n === 1 && as[0] === 1 && bs[0] === 1 && aOffset === 0 && bOffset === 0) {
-    flatBinary(op, a, b, out)(a, b, out, dims.shape[0]);
+    flatBinary[op](a, b, out, dims.shape[0]);
     return;
   }
   const cols = dims.shape[n - 1];
   const rows = n >= 2 ? dims.shape[n - 2] : 1;
   const acs = as[n - 1], bcs = bs[n - 1];
   const ars = n >= 2 ? as[n - 2] : 0, brs = n >= 2 ? bs[n - 2] : 0;
-  const kernel = stridedBinary(op, a, b, out);
+  const kernel = stridedBinary[op];
   if (n <= 2) {
     kernel(a, aOffset, ars, acs, b, bOffset, brs, bcs, out, 0, rows, cols);
     return;
