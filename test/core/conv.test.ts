@@ -1,21 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { Tensor, Generator, tensor, arange, randn, zeros, ones, noGrad, ShapeError, ArgumentError, DTypeError } from '../../src';
+import { Tensor, Generator, tensor, randn, zeros, ones, noGrad, ShapeError, ArgumentError, DTypeError } from '../../src';
 import { conv2d, conv1d, convOutputSize, type Conv2dOptions } from '../../src/ops/conv';
 import { gradcheck, leaf } from '../helpers/gradcheck';
-
-/** 1..n (or start..) reshaped, float32. */
-function seq(shape: number[], start = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return arange(start, start + n).reshape(shape);
-}
-
-/** The deterministic values also used to compute the PyTorch references below: ((i·a) mod m − s) / d. */
-function det(shape: number[], a: number, m: number, s: number, d: number): Tensor {
-  const n = shape.reduce((p, q) => p * q, 1);
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) v[i] = (((i * a) % m) - s) / d;
-  return tensor(v, { shape });
-}
+import { det, seq } from '../helpers/values';
 
 /** Direct convolution, straight from the definition (float64 accumulation). */
 function naiveConv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions): Float64Array {

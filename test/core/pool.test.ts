@@ -3,19 +3,7 @@ import { Tensor, tensor, arange, ones, zeros, randn, Generator, ShapeError, Argu
 import { maxPool2d, avgPool2d, adaptiveAvgPool2d, globalAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from '../../src/ops/pool';
 import { maxPool2dKernel, maxPool2dPlanes, windowsInside, type Window2D } from '../../src/kernels/im2col';
 import { gradcheck, leaf } from '../helpers/gradcheck';
-
-function seq(shape: number[], start = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return arange(start, start + n).reshape(shape);
-}
-
-/** The deterministic values also used to compute the PyTorch references below: ((i·a) mod m − s) / d. */
-function det(shape: number[], a: number, m: number, s: number, d: number): Tensor {
-  const n = shape.reduce((p, q) => p * q, 1);
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) v[i] = (((i * a) % m) - s) / d;
-  return tensor(v, { shape });
-}
+import { det, seq } from '../helpers/values';
 
 // PyTorch 1.13 references (/usr/bin/python3, float64) on x3 = det([1, 1, 6, 7], 37, 17, 8, 4):
 //   F.max_pool2d(x3, 3, 2, 1, ceil_mode=True), F.avg_pool2d(x3, 3, 2, 1, ceil_mode=True,
