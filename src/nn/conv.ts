@@ -15,8 +15,8 @@ import { Generator } from '../random';
 import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import * as F from '../functional';
 import { toPair, type Pair } from '../ops/conv';
-import * as init from './init';
 import { Module, Parameter, reprBool } from './module';
+import { defaultParameters } from './defaults';
 
 export type { Pair };
 
@@ -34,6 +34,17 @@ function reprPair(v: Pair): string {
 
 function checkCount(layer: string, name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new ArgumentError(`${layer}: ${name} must be an integer ≥ ${min}, got ${v}`);
+}
+
+/** Checks the channel counts and groups of a convolution layer (each ≥ 1, both counts divisible by groups); returns groups. */
+function checkChannelGroups(layer: string, inChannels: number, outChannels: number, groups: number): number {
+  checkCount(layer, 'inChannels', inChannels, 1);
+  checkCount(layer, 'outChannels', outChannels, 1);
+  checkCount(layer, 'groups', groups, 1);
+  if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+    throw new ArgumentError(`${layer}: inChannels ${inChannels} and outChannels ${outChannels} must both be divisible by groups ${groups}`);
+  }
+  return groups;
 }
 
 /** Throws unless x has `rank` axes (`layout` names them, e.g. '[N, C, H, W]'). */
@@ -157,13 +168,7 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
     super();
-    checkCount('Conv2d', 'inChannels', inChannels, 1);
-    checkCount('Conv2d', 'outChannels', outChannels, 1);
-    const groups = opts.groups ?? 1;
-    checkCount('Conv2d', 'groups', groups, 1);
-    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw new ArgumentError(`Conv2d: inChannels ${inChannels} and outChannels ${outChannels} must both be divisible by groups ${groups}`);
-    }
+    const groups = checkChannelGroups('Conv2d', inChannels, outChannels, opts.groups ?? 1);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = toPair('Conv2d', 'kernelSize', kernelSize, 1);
@@ -175,12 +180,8 @@ export class Conv2d extends Module {
     if (this.padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) {
       throw new ArgumentError(`Conv2d: padding 'same' needs stride 1 (as in PyTorch), got stride ${reprTuple(this.stride)}`);
     }
-    const dtype = opts.dtype ?? 'float32';
-    const [kH, kW] = this.kernelSize;
-    const weight = zeros([outChannels, inChannels / groups, kH, kW], { dtype });
-    this.weight = new Parameter(init.kaimingUniform_(weight, { a: Math.sqrt(5), generator: opts.generator }));
-    const bound = 1 / Math.sqrt((inChannels / groups) * kH * kW);
-    this.bias = (opts.bias ?? true) ? new Parameter(init.uniform_(zeros([outChannels], { dtype }), -bound, bound, opts.generator)) : null;
+    const shape = [outChannels, inChannels / groups, ...this.kernelSize];
+    ({ weight: this.weight, bias: this.bias } = defaultParameters(shape, opts.bias ?? true, opts.dtype ?? 'float32', opts.generator));
   }
 
   /**
@@ -287,14 +288,8 @@ export class Conv1d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, opts: Conv1dLayerOptions = {}) {
     super();
-    checkCount('Conv1d', 'inChannels', inChannels, 1);
-    checkCount('Conv1d', 'outChannels', outChannels, 1);
+    const groups = checkChannelGroups('Conv1d', inChannels, outChannels, opts.groups ?? 1);
     checkCount('Conv1d', 'kernelSize', kernelSize, 1);
-    const groups = opts.groups ?? 1;
-    checkCount('Conv1d', 'groups', groups, 1);
-    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw new ArgumentError(`Conv1d: inChannels ${inChannels} and outChannels ${outChannels} must both be divisible by groups ${groups}`);
-    }
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = kernelSize;
@@ -307,10 +302,8 @@ export class Conv1d extends Module {
     checkCount('Conv1d', 'dilation', this.dilation, 1);
     this.groups = groups;
     if (this.padding === 'same' && this.stride !== 1) throw new ArgumentError(`Conv1d: padding 'same' needs stride 1 (as in PyTorch), got stride ${this.stride}`);
-    const dtype = opts.dtype ?? 'float32';
-    this.weight = new Parameter(init.kaimingUniform_(zeros([outChannels, inChannels / groups, kernelSize], { dtype }), { a: Math.sqrt(5), generator: opts.generator }));
-    const bound = 1 / Math.sqrt((inChannels / groups) * kernelSize);
-    this.bias = (opts.bias ?? true) ? new Parameter(init.uniform_(zeros([outChannels], { dtype }), -bound, bound, opts.generator)) : null;
+    const shape = [outChannels, inChannels / groups, kernelSize];
+    ({ weight: this.weight, bias: this.bias } = defaultParameters(shape, opts.bias ?? true, opts.dtype ?? 'float32', opts.generator));
   }
 
   forward(x: Tensor): Tensor {

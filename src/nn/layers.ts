@@ -3,12 +3,12 @@
  * Containers (`Sequential`, `ModuleList`), `Linear`, `Flatten`, `Identity`,
  * `Dropout` and the activations, with PyTorch's names, defaults and printed form.
  */
-import { Tensor, zeros, type DType } from '../tensor';
+import { Tensor, type DType } from '../tensor';
 import { Generator } from '../random';
 import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import * as F from '../functional';
-import * as init from './init';
 import { Module, Parameter, reprBool, reprFloat } from './module';
+import { defaultParameters } from './defaults';
 
 /** Throws unless `axis` is a valid axis of `x`, naming the layer. */
 function checkAxis(layer: Module, setting: string, axis: number, x: Tensor): void {
@@ -142,10 +142,7 @@ export class Linear extends Module {
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    const dtype = opts.dtype ?? 'float32';
-    this.weight = new Parameter(init.kaimingUniform_(zeros([outFeatures, inFeatures], { dtype }), { a: Math.sqrt(5), generator: opts.generator }));
-    const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
-    this.bias = (opts.bias ?? true) ? new Parameter(init.uniform_(zeros([outFeatures], { dtype }), -bound, bound, opts.generator)) : null;
+    ({ weight: this.weight, bias: this.bias } = defaultParameters([outFeatures, inFeatures], opts.bias ?? true, opts.dtype ?? 'float32', opts.generator));
   }
 
   forward(x: Tensor): Tensor {
