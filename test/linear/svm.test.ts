@@ -18,6 +18,19 @@ function twoBlobs(n: number, gap: number, spread: number, seed: number): Data {
   return { X: tensor(rows, { dtype: 'float64' }), y };
 }
 
+/** 90 float32 points in three Gaussian blobs (std 0.6) around (0, 3), (3, −2), (−3, −2), labels 0, 1, 2 in turn. */
+function threeBlobs(seed: number): Data {
+  const g = new Generator(seed);
+  const centers = [[0, 3], [3, -2], [-3, -2]];
+  const rows: number[][] = [], y: number[] = [];
+  for (let i = 0; i < 90; i++) {
+    const c = centers[i % 3];
+    rows.push([c[0] + 0.6 * g.normal(), c[1] + 0.6 * g.normal()]);
+    y.push(i % 3);
+  }
+  return { X: tensor(rows), y };
+}
+
 /** Two concentric circles like scikit-learn's make_circles (factor 0.5): inner class 1, outer class 0. */
 function circles(n: number, noise: number, seed: number): Data {
   const g = new Generator(seed);
@@ -189,15 +202,7 @@ describe('SVC', () => {
 
 describe('OneVsRestSVC', () => {
   it('fits one SVC per class and predicts the largest decision value', () => {
-    const g = new Generator(13);
-    const centers = [[0, 3], [3, -2], [-3, -2]];
-    const rows: number[][] = [], y: number[] = [];
-    for (let i = 0; i < 90; i++) {
-      const c = centers[i % 3];
-      rows.push([c[0] + 0.6 * g.normal(), c[1] + 0.6 * g.normal()]);
-      y.push(i % 3);
-    }
-    const X = tensor(rows);
+    const { X, y } = threeBlobs(13);
     const clf = new OneVsRestSVC({ kernel: 'linear', C: 10 }).fit(X, y);
     expect(clf.classes).toEqual([0, 1, 2]);
     expect(clf.estimators).toHaveLength(3);
@@ -225,15 +230,7 @@ describe('LinearSVM', () => {
   });
 
   it('Crammer–Singer and Weston–Watkins hinges separate 3 classes', () => {
-    const g = new Generator(17);
-    const centers = [[0, 3], [3, -2], [-3, -2]];
-    const rows: number[][] = [], y: number[] = [];
-    for (let i = 0; i < 90; i++) {
-      const c = centers[i % 3];
-      rows.push([c[0] + 0.6 * g.normal(), c[1] + 0.6 * g.normal()]);
-      y.push(i % 3);
-    }
-    const X = tensor(rows);
+    const { X, y } = threeBlobs(17);
     for (const [multiClass, start] of [['crammer-singer', 1], ['weston-watkins', 2]] as const) {
       const svm = new LinearSVM({ C: 1, multiClass });
       const { loss } = svm.fit(X, y, { epochs: 200, lr: 0.1, batchSize: 30, generator: new Generator(1) });
