@@ -156,26 +156,32 @@ function parallel(
     const u0 = Math.floor((units * t) / T), u1 = Math.floor((units * (t + 1)) / T);
     blocks.push([u0 * unit, Math.min(byCols ? N : M, u1 * unit)]);
   }
-  const job = (t: number, q: Int32Array | null): number[] => {
+  const job = (t: number): number[] => {
     const [s, e] = blocks[t];
     const args = byCols
       ? [M, e - s, K, a, aRs, aCs, b + 4 * s * bCs, bRs, bCs, c + 4 * s, ldc, rt.workBase + t * rt.workBytes]
       : [e - s, N, K, a + 4 * s * aRs, aRs, aCs, b, bRs, bCs, c + 4 * s * ldc, ldc, rt.workBase + t * rt.workBytes];
-    if (q) {
-      q[t * PARAMS] = JOB_GEMM;
-      q.set(args, t * PARAMS + 1);
-    }
     return args;
   };
-  for (let t = 1; t < T; t++) {
-    job(t, p.params);
-    Atomics.store(p.ctl, t * 4, gen);
-    Atomics.notify(p.ctl, t * 4);
-  }
-  const [m, n, k, pa, ars, acs, pb, brs, bcs, pc, l, w] = job(0, null);
+  for (let t = 1; t < T; t++) post(p, t, gen, JOB_GEMM, job(t));
+  const [m, n, k, pa, ars, acs, pb, brs, bcs, pc, l, w] = job(0);
   rt.exports.gemm(m, n, k, pa, ars, acs, pb, brs, bcs, pc, l, 0, w);
   join(p, T, gen, `gemm ${M}×${K} · ${K}×${N}`);
   return true;
+}
+
+/** Hands worker t job `kind` with `args` as generation `gen`, and wakes it. */
+function post(p: Pool, t: number, gen: number, kind: number, args: number[]): void {
+  p.params[t * PARAMS] = kind;
+  p.params.set(args, t * PARAMS + 1);
+  Atomics.store(p.ctl, t * 4, gen);
+  Atomics.notify(p.ctl, t * 4);
+}
+
+/** Runs a convolution job (JOB_CONV_FORWARD or JOB_CONV_BACKWARD) with argument block `job` on the calling thread. */
+export function runConvJob(rt: WasmRuntime, kind: number, job: number): void {
+  if (kind === JOB_CONV_FORWARD) rt.exports.convForwardJob(job);
+  else rt.exports.convBackwardJob(job);
 }
 
 /** Waits for workers 1 … T−1 to finish generation `gen`; throws if one failed. */
@@ -207,14 +213,8 @@ function parallelJobs(rt: WasmRuntime, kind: number, jobs: number[]): boolean {
   if (!pool) return false;
   const p = pool;
   const gen = ++p.generation;
-  for (let t = 1; t < jobs.length; t++) {
-    p.params[t * PARAMS] = kind;
-    p.params[t * PARAMS + 1] = jobs[t];
-    Atomics.store(p.ctl, t * 4, gen);
-    Atomics.notify(p.ctl, t * 4);
-  }
-  if (kind === JOB_CONV_FORWARD) rt.exports.convForwardJob(jobs[0]);
-  else rt.exports.convBackwardJob(jobs[0]);
+  for (let t = 1; t < jobs.length; t++) post(p, t, gen, kind, [jobs[t]]);
+  runConvJob(rt, kind, jobs[0]);
   join(p, jobs.length, gen, kind === JOB_CONV_FORWARD ? 'conv2d forward' : 'conv2d backward');
   return true;
 }

@@ -19,7 +19,7 @@
  */
 import { convPositions, convTaps, paddedSize, type Window2D } from '../im2col';
 import { memoryF32, memoryI32, operandBase, parallelJobs, type Storage, type WasmRuntime } from '.';
-import { getNumThreads, JOB_CONV_BACKWARD, JOB_CONV_FORWARD, PARALLEL_MIN_MACS } from '../threads';
+import { getNumThreads, JOB_CONV_BACKWARD, JOB_CONV_FORWARD, PARALLEL_MIN_MACS, runConvJob } from '../threads';
 
 /** The 4-byte fields of a job's argument block: ConvJob in assembly/conv.ts, in order. */
 const SLOTS = [
@@ -128,7 +128,7 @@ function plan(rt: WasmRuntime, N: number, O: number, groups: number, g: Window2D
       return base * 4;
     });
     if (T > 1 && parallelJobs!(rt, kind, ptrs)) return;
-    for (const p of ptrs) (kind === JOB_CONV_FORWARD ? rt.exports.convForwardJob : rt.exports.convBackwardJob)(p);
+    for (const p of ptrs) runConvJob(rt, kind, p);
   };
   return { f, at, perChunkAt, chunks, jobs, run, K, L, T };
 }
