@@ -1,9 +1,13 @@
 /**
  * The elementwise hot loops, in one place so they can move to WebAssembly
- * without touching the ops. Every loop is specialised per operation (one
- * generated function each, so V8 compiles a monomorphic loop with the
- * expression inlined): no closure or allocation per element.
+ * without touching the ops: relu, its gradient, tanh and sigmoid on float32
+ * take the SIMD kernels on the wasm backend. Every loop is specialised per
+ * operation (one generated function each, so V8 compiles a monomorphic loop
+ * with the expression inlined): no closure or allocation per element.
  */
+import { activeWasm } from './backend';
+import { wasmReluGrad, wasmUnary, WASM_MIN_ELEMENTS } from './wasm';
+
 export type Storage = Float32Array | Float64Array | Int32Array;
 
 /** Binary expressions over `x` (left) and `y` (right). */
@@ -89,6 +93,13 @@ for (const [name, expr] of Object.entries(UNARY_EXPRS) as [UnaryKernel, string][
 
 /** out[i] = f(a[ao + i]) for i < n. */
 export function unaryKernel(op: UnaryKernel, a: Storage, ao: number, out: Storage, n: number): void {
+  if ((op === 'relu' || op === 'tanh' || op === 'sigmoid') && a instanceof Float32Array && out instanceof Float32Array && n >= WASM_MIN_ELEMENTS) {
+    const rt = activeWasm();
+    if (rt) {
+      wasmUnary(rt, op, a.subarray(ao, ao + n), out);
+      return;
+    }
+  }
   flatUnary[op](a, ao, out, n);
 }
 
@@ -111,6 +122,13 @@ export function binaryKernel(
   }
   const [as, bs] = dims.strides;
   if (n === 1 && as[0] === 1 && bs[0] === 1 && aOffset === 0 && bOffset === 0) {
+    if (op === 'reluGrad' && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && dims.shape[0] >= WASM_MIN_ELEMENTS) {
+      const rt = activeWasm();
+      if (rt) {
+        wasmReluGrad(rt, a.subarray(0, dims.shape[0]), b.subarray(0, dims.shape[0]), out);
+        return;
+      }
+    }
     flatBinary[op](a, b, out, dims.shape[0]);
     return;
   }

@@ -8,8 +8,6 @@ import { record, type BackwardRule } from '../autograd';
 import { binaryKernel, unaryKernel, erf, type BinaryKernel, type UnaryKernel } from '../kernels/elementwise';
 import { broadcastShapes, sizeOf } from '../shape';
 import { sumTo } from './reduce';
-import { activeWasm } from '../kernels/backend';
-import { wasmReluGrad, wasmUnary, WASM_MIN_ELEMENTS } from '../kernels/wasm';
 
 const RANK: Record<DType, number> = { int32: 0, float32: 1, float64: 2 };
 
@@ -60,14 +58,6 @@ export function unaryRaw(op: UnaryKernel, a: Tensor, dtype: DType = a.dtype === 
 }
 
 function unary(op: 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh', a: Tensor): Tensor {
-  if ((op === 'relu' || op === 'tanh' || op === 'sigmoid') && a.dtype === 'float32' && a.size >= WASM_MIN_ELEMENTS) {
-    const rt = activeWasm();
-    if (rt) {
-      const out = new Float32Array(a.size);
-      wasmUnary(rt, op, a.values() as Float32Array, out);
-      return record(new Tensor(out, [...a.shape]), op, [a]);
-    }
-  }
   const dtype = op === 'neg' || op === 'abs' || op === 'relu' ? a.dtype : a.dtype === 'int32' ? 'float32' : a.dtype;
   return record(unaryRaw(op, a, dtype), op, [a]);
 }
@@ -199,13 +189,7 @@ export const elementwiseRules: { [K in ElementwiseOp]: BackwardRule } = {
   log: (g, { inputs: [a] }) => [div(g, a)],
   sqrt: (g, _n, out) => [div(g, mul(out, 2))],
   abs: (g, { inputs: [a] }) => [mul(g, unaryRaw('sign', a, g.dtype))],
-  relu: (g, _n, out) => {
-    const rt = g.dtype === 'float32' && out.dtype === 'float32' && g.size >= WASM_MIN_ELEMENTS ? activeWasm() : null;
-    if (!rt) return [binaryRaw('reluGrad', g, out, g.dtype)];
-    const dx = new Float32Array(g.size);
-    wasmReluGrad(rt, g.values() as Float32Array, out.values() as Float32Array, dx);
-    return [new Tensor(dx, [...g.shape])];
-  },
+  relu: (g, _n, out) => [binaryRaw('reluGrad', g, out, g.dtype)],
   sigmoid: (g, _n, out) => [binaryRaw('sigmoidGrad', g, out, g.dtype)],
   tanh: (g, _n, out) => [binaryRaw('tanhGrad', g, out, g.dtype)],
   // d/dx x·Φ(x) = Φ(x) + x·φ(x)
