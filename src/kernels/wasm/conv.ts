@@ -18,7 +18,7 @@
  * the js kernels in `../im2col.ts`, so both paths agree on every geometry.
  */
 import { convPositions, convTaps, paddedSize, type Window2D } from '../im2col';
-import { memoryF32, memoryI32, operandBase, parallelJobs, type Storage, type WasmRuntime } from '.';
+import { Arena, memoryF32, memoryI32, parallelJobs, type Storage, type WasmRuntime } from '.';
 import { getNumThreads, JOB_CONV_BACKWARD, JOB_CONV_FORWARD, PARALLEL_MIN_MACS, runConvJob } from '../threads';
 
 /** The 4-byte fields of a job's argument block: ConvJob in assembly/conv.ts, in order. */
@@ -46,19 +46,6 @@ export function setConvPath(path: ConvPath): void {
 
 /** How many wasm convolution passes ran on each path (for tests). */
 export const convRuns = { direct: 0, im2col: 0 };
-
-/** Bump allocation of float ranges (element indices) above the operand base. */
-class Arena {
-  at: number;
-  constructor(rt: WasmRuntime) {
-    this.at = operandBase(rt) >> 2;
-  }
-  take(n: number): number {
-    const at = this.at;
-    this.at = Math.ceil((at + n) / 16) * 16;
-    return at;
-  }
-}
 
 let chunkFloats = 16 << 20;
 

@@ -175,6 +175,23 @@ function copyRoom(rows: number, cols: number, rs: number, cs: number): number {
 }
 
 /**
+ * Bump allocation of the current call's operands above the operand base:
+ * `take(n)` returns the element index of n floats (16-float aligned); `at`
+ * is the end so far (grow the memory to at·4 bytes before use).
+ */
+export class Arena {
+  at: number;
+  constructor(rt: WasmRuntime) {
+    this.at = operandBase(rt) >> 2;
+  }
+  take(n: number): number {
+    const at = this.at;
+    this.at = align(at + n, 16);
+    return at;
+  }
+}
+
+/**
  * Hook for the thread pool: when set, runs C = A·B split across threads and
  * returns true, or returns false to leave it to the calling thread.
  */
@@ -256,8 +273,8 @@ export type WasmUnary = 'relu' | 'tanh' | 'sigmoid';
 /** out = op(x) elementwise with the SIMD kernel. */
 export function wasmUnary(rt: WasmRuntime, op: WasmUnary, x: Float32Array, out: Float32Array): void {
   // The kernels run four lanes at a time: room for up to three floats past n.
-  const n = x.length, at = operandBase(rt) >> 2, outAt = align(at + n, 16);
-  const f = memoryF32(rt, (outAt + n + 4) * 4);
+  const n = x.length, m = new Arena(rt), at = m.take(n), outAt = m.take(n + 4);
+  const f = memoryF32(rt, m.at * 4);
   f.set(x, at);
   rt.exports[op](at * 4, outAt * 4, n);
   out.set(f.subarray(outAt, outAt + n));
@@ -265,8 +282,8 @@ export function wasmUnary(rt: WasmRuntime, op: WasmUnary, x: Float32Array, out: 
 
 /** dx = dy where y > 0 else 0, elementwise (y the relu output), with the SIMD kernel. */
 export function wasmReluGrad(rt: WasmRuntime, dy: Float32Array, y: Float32Array, dx: Float32Array): void {
-  const n = dy.length, dyAt = operandBase(rt) >> 2, yAt = align(dyAt + n, 16), dxAt = align(yAt + n, 16);
-  const f = memoryF32(rt, (dxAt + n) * 4);
+  const n = dy.length, m = new Arena(rt), dyAt = m.take(n), yAt = m.take(n), dxAt = m.take(n);
+  const f = memoryF32(rt, m.at * 4);
   f.set(dy, dyAt);
   f.set(y, yAt);
   rt.exports.reluGrad(dyAt * 4, yAt * 4, dxAt * 4, n);
@@ -284,9 +301,9 @@ export function wasmReluGrad(rt: WasmRuntime, dy: Float32Array, y: Float32Array,
 export function wasmMaxPool2x2(
   rt: WasmRuntime, x: Float32Array, planes: number, H: number, W: number, out: Float32Array, argmax: Int32Array,
 ): number[] {
-  const n = planes * H * W, m = planes * (H >> 1) * (W >> 1);
-  const xAt = operandBase(rt) >> 2, yAt = align(xAt + n, 16), aAt = align(yAt + m, 16), badAt = align(aAt + m, 16);
-  const f = memoryF32(rt, (badAt + planes) * 4);
+  const n = planes * H * W, m = planes * (H >> 1) * (W >> 1), arena = new Arena(rt);
+  const xAt = arena.take(n), yAt = arena.take(m), aAt = arena.take(m), badAt = arena.take(planes);
+  const f = memoryF32(rt, arena.at * 4);
   f.set(x.subarray(0, n), xAt);
   rt.exports.maxPool2x2(xAt * 4, planes, H, W, yAt * 4, aAt * 4, badAt * 4);
   out.set(f.subarray(yAt, yAt + m));
