@@ -252,7 +252,6 @@ async function main(): Promise<void> {
         rows.push(row);
       }
     }
-    await useTfBackend('cpu');
 
     const footer = [
       `nnlab: ${getBackend()} backend, ${threads} thread(s). tfjs 4.22: cpu backend; few batches where it is slow.`,
