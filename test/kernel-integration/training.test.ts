@@ -32,6 +32,8 @@ beforeAll(() => {
     { code: 'JSON.stringify([run3.status, run3.epochs.length])' },
     { code: 'await new Promise((resolve) => (globalThis as any).setTimeout(resolve, 20000));', interrupt_after: 1.0 },
     { code: "'still alive'" },
+    { code: 'let spins = 0; while (true) spins++;', interrupt_after: 1.0 },
+    { code: "'alive after a synchronous interrupt'" },
   ], newProjectFolder('kernel-train'));
 }, 240_000);
 
@@ -118,5 +120,12 @@ describe('interrupting the kernel', () => {
     expect(c.seconds).toBeLessThan(10);
     expect(c.messages.some((m) => m.type === 'error')).toBe(true);
     expect(result(cells[8])).toBe('still alive');
+  });
+
+  it('reports KeyboardInterrupt for a synchronous cell stopped by an interrupt, as kernel/README.md says', () => {
+    const c = cells[9];
+    expect(c.reply).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
+    expect(c.seconds).toBeLessThan(10);
+    expect(result(cells[10])).toBe('alive after a synchronous interrupt');
   });
 });

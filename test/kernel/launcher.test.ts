@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { WireMessage, errorContent, historyReply, type HistoryEntry } from '../../kernel/src/launcher';
+import { WireMessage, errorContent, historyReply, sendInOrder, type HistoryEntry } from '../../kernel/src/launcher';
 
 describe('WireMessage', () => {
-  it('parses signed frames, rejects a bad signature, and signs replies', () => {
+  it('parses signed frames, rejects a bad signature, and signs replies', async () => {
     const key = 'secret';
     const parts = [{ msg_id: 'm1', msg_type: 'execute_request', session: 's', username: 'u', version: '5.3', date: '' }, {}, {}, { code: '1' }].map((x) => Buffer.from(JSON.stringify(x)));
     const hmac = createHmac('sha256', key);
@@ -18,7 +18,7 @@ describe('WireMessage', () => {
     const reply = msg.createReply('execute_reply');
     reply.content = { status: 'ok' };
     let sent: (Buffer | string)[] = [];
-    reply.signAndSend(key, { send: (f: (Buffer | string)[]) => (sent = f) });
+    await reply.signAndSend(key, { send: async (f: unknown[]) => void (sent = f as (Buffer | string)[]) });
     expect(String(sent[0])).toBe('id');
     const bodies = sent.slice(3).map(String);
     expect(JSON.parse(bodies[1]).msg_id).toBe('m1'); // parent header
@@ -26,6 +26,30 @@ describe('WireMessage', () => {
     const check = createHmac('sha256', key);
     bodies.forEach((b) => check.update(b));
     expect(sent[2]).toBe(check.digest('hex'));
+  });
+});
+
+describe('sendInOrder', () => {
+  it('queues sends on a socket that allows one pending send (zeromq 6), in order, none lost', async () => {
+    // A socket like zeromq's: a send while another is pending throws "busy"; each send takes a while.
+    const got: number[] = [];
+    let pending = false;
+    const sock = {
+      send(frames: unknown[]): Promise<void> {
+        if (pending) throw new Error('Socket is busy writing; only one send operation may be in progress at any time');
+        pending = true;
+        return new Promise((resolve) => setTimeout(() => { pending = false; got.push(frames[0] as number); resolve(); }, Math.random() * 2));
+      },
+    };
+    await Promise.all(Array.from({ length: 200 }, (_, i) => sendInOrder(sock, [i])));
+    expect(got).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('a failed send does not stop the ones behind it', async () => {
+    const got: string[] = [];
+    const sock = { send: async (f: unknown[]) => { if (f[0] === 'bad') throw new Error('closed'); got.push(f[0] as string); } };
+    await Promise.all(['a', 'bad', 'b'].map((x) => sendInOrder(sock, [x])));
+    expect(got).toEqual(['a', 'b']);
   });
 });
 
