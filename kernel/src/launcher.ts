@@ -255,6 +255,42 @@ function versionOf(request: string, paths?: string[]): string {
   }
 }
 
+/**
+ * Lets cells in a folder outside the project import `nnlab` and
+ * `nnlab/kernel` (with their types): where `cwd` does not resolve `nnlab`
+ * itself (a user's own install wins), Node's global module paths get the
+ * project's node_modules (which links `nnlab` to the project) and tslab's
+ * TypeScript program maps both names onto the project.
+ */
+export function resolveNnlabFromAnyFolder(cwd: string, log: (...args: unknown[]) => void): void {
+  const path = require('node:path') as typeof import('node:path');
+  try {
+    require.resolve('nnlab', { paths: [cwd] });
+    return;
+  } catch {
+    // not resolvable from the notebook's folder: fall back to this kernel's project
+  }
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const modules = path.join(root, 'node_modules');
+  const Module = require('node:module') as { _initPaths(): void };
+  process.env.NODE_PATH = [modules, process.env.NODE_PATH].filter(Boolean).join(path.delimiter);
+  Module._initPaths();
+  // NOTE: as tslab does for `tslab` itself (forwardTslabPath): the TypeScript program's file
+  // system sees <cwd>/node_modules/nnlab as the project (the options object cannot be changed).
+  const tslabDir = path.dirname(require.resolve('tslab/package.json'));
+  const sys = require(require.resolve('@tslab/typescript-for-tslab', { paths: [tslabDir] })).sys as Record<string, any>;
+  const linked = path.join(cwd, 'node_modules', 'nnlab');
+  const forward = (p: string): string => {
+    const rel = path.relative(linked, p);
+    return rel === '' ? root : rel.startsWith('..') || path.isAbsolute(rel) ? p : path.join(root, rel);
+  };
+  for (const name of ['readFile', 'fileExists', 'directoryExists', 'readDirectory', 'realpath', 'getModifiedTime', 'watchFile']) {
+    const original = sys[name];
+    if (typeof original === 'function') sys[name] = (p: string, ...rest: unknown[]) => original.call(sys, forward(p), ...rest);
+  }
+  log(`nnlab is not installed in ${cwd}; cells import the one in ${root}`);
+}
+
 /** Starts the kernel with the connection file at `configPath`. */
 export function startKernel(configPath: string): void {
   const tslabDir = require('node:path').dirname(require.resolve('tslab/package.json')) as string;
@@ -275,6 +311,8 @@ export function startKernel(configPath: string): void {
   } catch (err) {
     log('the notebook layer failed to load; plain tslab behaviour:', err);
   }
+
+  resolveNnlabFromAnyFolder(process.cwd(), log);
 
   const convs = {
     _node: null as any,
