@@ -26,7 +26,7 @@ export {
   exportOnnx, toOnnx, registerOnnxConverter, supportedLayers, OnnxExportError, OnnxExportReport, GraphBuilder,
   ONNX_OPSET, ONNX_IR_VERSION, type ExportOnnxOptions, type LayerCall, type LayerConverter, type Dim,
 } from './onnx';
-export { writeFileAtomic, type AtomicWriteOptions, type Chunks } from './atomic';
+export { writeFileAtomic, removeStaleTempFiles, type AtomicWriteOptions, type Chunks } from './atomic';
 
 export interface SaveOptions {
   /** Extra `__metadata__` entries (strings), merged over the defaults. */
