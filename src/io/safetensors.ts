@@ -527,7 +527,8 @@ async function checkRegularFile(path: string): Promise<void> {
 /**
  * Reads a safetensors file (written by nnlab, PyTorch's `safetensors`, or the
  * Hugging Face hub). The header length is checked before the rest of the file
- * is read, so a wrong file fails fast without reading it all.
+ * is read, so a wrong file fails fast without reading it all. Tensors holding
+ * NaN load as they are, with one `console.warn` per load naming them.
  * @example const w = await loadSafetensors('lenet.safetensors'); model.loadStateDict(w);
  */
 export async function loadSafetensors(path: string): Promise<LoadedWeights> {
@@ -560,6 +561,11 @@ export async function loadSafetensors(path: string): Promise<LoadedWeights> {
     await handle.close();
   }
   const decoded = decodeSafetensors(bytes, path);
+  const withNaN = [...decoded.tensors].filter(([, t]) => t.dtype !== 'int32' && t.values().some(Number.isNaN)).map(([name]) => name);
+  if (withNaN.length > 0) {
+    const shown = withNaN.slice(0, 10).join(', ') + (withNaN.length > 10 ? ` and ${withNaN.length - 10} more` : '');
+    console.warn(`load: ${path}: ${withNaN.length} tensor${withNaN.length === 1 ? ' holds' : 's hold'} NaN values: ${shown}`);
+  }
   const dtypes = new Map([...decoded.info].map(([name, e]) => [name, e.dtype]));
   return new LoadedWeights(decoded.tensors, path, decoded.metadata, dtypes, bytes.length);
 }

@@ -77,3 +77,22 @@ describe('hostile safetensors files', () => {
     await expectRejected(file, new RegExp(`file not found \\(working directory ${process.cwd().replace(/[/.]/g, '\\$&')}\\)`));
   });
 });
+
+describe('NaN weights', () => {
+  it('load warns once, naming the tensors that hold NaN', async () => {
+    const { encodeSafetensors } = await import('../../src/io');
+    const { tensor } = await import('../../src');
+    const { vi } = await import('vitest');
+    const file = path.join(dir, 'nan.safetensors');
+    writeFileSync(file, encodeSafetensors({ ok: tensor([1, 2]), bad: tensor([1, NaN]), worse: tensor([NaN]), n: tensor([3], { dtype: 'int32' }) }));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const w = await loadSafetensors(file);
+      expect(w.size).toBe(4);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toBe(`load: ${file}: 2 tensors hold NaN values: bad, worse`);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
