@@ -231,6 +231,10 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<TrainingR
       }
       const seconds = (performance.now() - epochStart) / 1000;
       const val = opts.valLoader ? evaluate(model, opts.valLoader, lossFn) : null;
+      if (val && !Number.isFinite(val.loss)) {
+        // NOTE: a warning, not a NonFiniteError: the weights are fine, the validation data (or its loss) is not.
+        console.warn(`fit: the validation loss is ${val.loss} after step ${step} (epoch ${epoch}); check valLoader for NaN or Inf inputs or targets`);
+      }
       const record: EpochRecord = {
         epoch, trainLoss: count ? lossSum / count : NaN, trainAccuracy: classify && count ? correct / count : null,
         valLoss: val?.loss ?? null, valAccuracy: val?.accuracy ?? null,

@@ -85,7 +85,7 @@ function run(request: QueryRequest): QueryResult {
     case 'weights': {
       const model = findModel(request.model);
       const param = model.getParameter(request.param);
-      return { model: request.model, param: request.param, tensor: tensorPayload(param, { valueLimit: request.maxValues ?? 65536 }) };
+      return { model: request.model, param: request.param, tensor: tensorPayload(param, { valueLimit: Math.min(request.maxValues ?? 65536, MAX_QUERY_VALUES) }) };
     }
     case 'activations': {
       const model = findModel(request.model);
@@ -117,6 +117,13 @@ function run(request: QueryRequest): QueryResult {
 }
 
 /** Answers a request as a payload (never throws: errors come back as `ok: false`). */
+/**
+ * The most values a 'weights' reply carries, whatever `maxValues` asks for:
+ * 2^20 (about 20 MB of JSON). A larger parameter comes back without values;
+ * the reply's `tensor.valueLimit` says the cap that applied.
+ */
+export const MAX_QUERY_VALUES = 2 ** 20;
+
 export function answerQuery(request: QueryRequest | string): QueryPayload {
   let req: QueryRequest;
   try {

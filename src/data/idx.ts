@@ -17,7 +17,7 @@
  *   // shape [60000], data a Uint8Array of labels
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { ArgumentError, FormatError, fmtShape } from '../errors';
 import { sizeOf } from '../shape';
 
@@ -65,16 +65,54 @@ function isGzip(bytes: Uint8Array): boolean {
  *   // { dtype: 'ubyte', shape: [2], data: Uint8Array [7, 9] }
  */
 export function parseIdx(bytes: Uint8Array, file = '<bytes>'): IdxArray {
-  if (isGzip(bytes)) {
-    let inflated: Uint8Array;
-    try {
-      inflated = gunzipSync(bytes);
-    } catch (e) {
-      throw new FormatError(`readIdx: ${file}: corrupt gzip stream (${(e as Error).message})`, file);
-    }
-    return parseRaw(inflated, file, ' (after gunzip)');
-  }
+  if (isGzip(bytes)) return parseRaw(inflateBounded(bytes, file), file, ' (after gunzip)');
   return parseRaw(bytes, file, '');
+}
+
+/**
+ * Bytes a gzipped IDX file may inflate to beyond what its header declares
+ * (so a few stray bytes still get the exact "extra bytes" message): 64 KiB.
+ */
+export const IDX_GZIP_SLACK_BYTES = 64 * 1024;
+
+/**
+ * Inflates a gzip stream without trusting it: the IDX header is read from the
+ * first few KB (deflate expands at most ~1032×, so that is a few MB at most),
+ * then the whole stream is inflated with an output limit of the size the
+ * header declares plus `IDX_GZIP_SLACK_BYTES`. A gzip bomb stops at that
+ * limit with a FormatError naming the file and both sizes.
+ */
+function inflateBounded(bytes: Uint8Array, file: string): Uint8Array {
+  const corrupt = (e: unknown) => new FormatError(`readIdx: ${file}: corrupt gzip stream (${(e as Error).message})`, file);
+  let limit = 4 + 4 * 255 + IDX_GZIP_SLACK_BYTES;
+  try {
+    const head = gunzipSync(bytes.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    if (head.length >= 4) {
+      const type = TYPES.find((t) => t.code === head[2]);
+      const headerBytes = 4 + 4 * head[3];
+      if (type && head[0] === 0 && head[1] === 0 && head.length >= headerBytes) {
+        const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+        let count = 1;
+        for (let i = 0; i < head[3]; i++) count *= Math.max(0, view.getInt32(4 + 4 * i, false));
+        limit = headerBytes + count * type.bytes + IDX_GZIP_SLACK_BYTES;
+      }
+    }
+  } catch {
+    // NOTE: a stream too corrupt to read the header from fails below with zlib's own message.
+  }
+  const maxOutputLength = Math.min(limit, 2 ** 31 - 1);
+  try {
+    return gunzipSync(bytes, { maxOutputLength });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new FormatError(
+        `readIdx: ${file}: the ${bytes.length}-byte gzip stream inflates to more than ${maxOutputLength} bytes, ` +
+          `but its IDX header declares ${Math.max(0, limit - IDX_GZIP_SLACK_BYTES)} bytes (a gzip bomb or a corrupt file); stopped there`,
+        file,
+      );
+    }
+    throw corrupt(e);
+  }
 }
 
 function parseRaw(bytes: Uint8Array, file: string, how: string): IdxArray {

@@ -4,7 +4,9 @@
  * target. A rename within one file system is atomic, so a reader (or a crash)
  * sees either the old file or the complete new one, never half a file. If
  * anything fails before the rename, the temporary file is removed and the old
- * file is untouched.
+ * file is untouched. A writer killed mid-write (kill -9, power loss) cannot
+ * clean up; its `.<name>.<pid>.<hex>.tmp` is removed by the next write to the
+ * same target once that pid is no longer running.
  *
  * @example await writeFileAtomic('model.safetensors', [header, data]);  // resolves to the byte count
  */
@@ -32,6 +34,7 @@ export function tempPathFor(target: string): string {
  * removed, the old `target` (if any) is left as it was, and the error is rethrown.
  */
 export async function writeFileAtomic(target: string, chunks: Chunks, opts: AtomicWriteOptions = {}): Promise<number> {
+  await removeStaleTempFiles(target);
   const tmp = tempPathFor(target);
   // 'wx': fail rather than follow a symlink or reuse a file someone else made under our name.
   const handle = await fsp.open(tmp, 'wx', opts.mode ?? 0o644);
@@ -59,6 +62,49 @@ export async function writeFileAtomic(target: string, chunks: Chunks, opts: Atom
   }
   await syncDirectory(path.dirname(target));
   return bytes;
+}
+
+/** True unless no process has this id (`kill(pid, 0)` fails with ESRCH); EPERM means alive but not ours. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes the temporary files a killed writer left beside `target`
+ * (`.<name>.<pid>.<hex>.tmp` whose pid is no longer running). Temp files of
+ * live writers, and of other targets, are left alone. Best effort: a
+ * directory that cannot be listed is not an error here.
+ * @example await removeStaleTempFiles('model.safetensors')  // resolves to the names removed
+ */
+export async function removeStaleTempFiles(target: string): Promise<string[]> {
+  const dir = path.dirname(target);
+  const prefix = `.${path.basename(target)}.`;
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    try {
+      await fsp.rm(path.join(dir, name), { force: true });
+      removed.push(name);
+    } catch {
+      // NOTE: another writer may be removing it at the same moment; nothing to do.
+    }
+  }
+  return removed;
 }
 
 /** fsync a directory so a rename in it survives a power loss; not possible on every platform, so best effort. */

@@ -18,7 +18,7 @@ import { loadSafetensors, saveSafetensors, type LoadedWeights, type SaveReport }
 import { nnlabVersion } from './version';
 
 export {
-  MAX_HEADER_BYTES, MAX_FILE_BYTES, MAX_RANK, SAFETENSORS_DTYPES, type SafetensorsDType, type TensorInfo, type DecodedSafetensors,
+  MAX_HEADER_BYTES, MAX_FILE_BYTES, MAX_RANK, MAX_TENSORS, MAX_HEADER_DEPTH, SAFETENSORS_DTYPES, type SafetensorsDType, type TensorInfo, type DecodedSafetensors,
   serializeSafetensors, encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, findDuplicateKey,
   SaveReport, LoadedWeights,
 } from './safetensors';
@@ -26,7 +26,7 @@ export {
   exportOnnx, toOnnx, registerOnnxConverter, supportedLayers, OnnxExportError, OnnxExportReport, GraphBuilder,
   ONNX_OPSET, ONNX_IR_VERSION, type ExportOnnxOptions, type LayerCall, type LayerConverter, type Dim,
 } from './onnx';
-export { writeFileAtomic, type AtomicWriteOptions, type Chunks } from './atomic';
+export { writeFileAtomic, removeStaleTempFiles, type AtomicWriteOptions, type Chunks } from './atomic';
 
 export interface SaveOptions {
   /** Extra `__metadata__` entries (strings), merged over the defaults. */

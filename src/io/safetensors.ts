@@ -32,6 +32,36 @@ export const MAX_HEADER_BYTES = 100_000_000;
 /** The most dimensions a tensor in a file may have (a sanity bound; real models use at most 5 or 6). */
 export const MAX_RANK = 64;
 
+/** The most tensors a file may hold: 200,000 (large language models have a few thousand); bounds the work a hostile header can ask for. */
+export const MAX_TENSORS = 200_000;
+
+/** The deepest bracket nesting a header may have: the format is an object of objects holding arrays, depth 3; one level of slack. */
+export const MAX_HEADER_DEPTH = 4;
+
+/**
+ * One pass over the header text, outside strings: the deepest bracket nesting
+ * and the number of top-level keys. Run before `JSON.parse`, so a deeply
+ * nested or many-tensor header is refused before it costs memory.
+ */
+function scanHeader(json: string): { depth: number; keys: number } {
+  let depth = 0, maxDepth = 0, keys = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < json.length; i++) {
+        const d = json.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) maxDepth = depth;
+      if (maxDepth > MAX_HEADER_DEPTH) break;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x3a /* : */ && depth === 1) keys++;
+  }
+  return { depth: maxDepth, keys };
+}
+
 /** Element types of the format and their sizes in bytes. */
 export const SAFETENSORS_DTYPES = {
   BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1,
@@ -255,6 +285,9 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<bytes>'): DecodedS
   } catch {
     fail(file, 'the header is not valid UTF-8');
   }
+  const scan = scanHeader(text);
+  if (scan.depth > MAX_HEADER_DEPTH) fail(file, `the header nests brackets deeper than ${MAX_HEADER_DEPTH} levels; the format is a flat object of tensor entries`);
+  if (scan.keys > MAX_TENSORS + 1) fail(file, `the header lists ${scan.keys} entries, more than the ${MAX_TENSORS} tensors nnlab accepts in one file`);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -473,17 +506,39 @@ export async function saveSafetensors(
   return new SaveReport(path, [...info].map(([name, e]) => ({ name, dtype: e.dtype, shape: e.shape })), bytes, metadata);
 }
 
+function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  return stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO (named pipe)' : stat.isSocket() ? 'a socket'
+    : stat.isCharacterDevice() ? 'a character device' : stat.isBlockDevice() ? 'a block device' : 'not a file';
+}
+
+/** A FormatError naming the file for a missing path or anything but a regular file, checked before opening (a FIFO would block the open). */
+async function checkRegularFile(path: string): Promise<void> {
+  let stat;
+  try {
+    stat = await fsp.stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail(path, `file not found (working directory ${process.cwd()})`);
+    fail(path, `cannot read the file (${code ?? (e as Error).message})`);
+  }
+  if (!stat.isFile()) fail(path, `not a regular file (${kindOf(stat)}); nnlab reads weights only from regular files`);
+}
+
 /**
  * Reads a safetensors file (written by nnlab, PyTorch's `safetensors`, or the
  * Hugging Face hub). The header length is checked before the rest of the file
- * is read, so a wrong file fails fast without reading it all.
+ * is read, so a wrong file fails fast without reading it all. Tensors holding
+ * NaN load as they are, with one `console.warn` per load naming them.
  * @example const w = await loadSafetensors('lenet.safetensors'); model.loadStateDict(w);
  */
 export async function loadSafetensors(path: string): Promise<LoadedWeights> {
+  await checkRegularFile(path);
   const handle = await fsp.open(path, 'r');
   let bytes: Uint8Array;
   try {
-    const { size } = await handle.stat();
+    const stat = await handle.stat();
+    if (!stat.isFile()) fail(path, `not a regular file (${kindOf(stat)}); nnlab reads weights only from regular files`);
+    const { size } = stat;
     if (size > MAX_FILE_BYTES) fail(path, `the file is ${size} bytes, more than nnlab reads into memory at once (${MAX_FILE_BYTES} bytes)`);
     if (size >= 8) {
       const head = new Uint8Array(8);
@@ -497,10 +552,20 @@ export async function loadSafetensors(path: string): Promise<LoadedWeights> {
       if (bytesRead === 0) fail(path, `the file shrank while it was read (${at} of ${size} bytes)`);
       at += bytesRead;
     }
+    // NOTE: nnlab's own saves are atomic renames, so they never change a file under a reader; an in-place rewrite by another program does.
+    const after = await handle.stat();
+    if (after.size !== size || after.mtimeMs !== stat.mtimeMs) {
+      fail(path, `the file changed while it was read (size ${size} → ${after.size} bytes, mtime ${stat.mtime.toISOString()} → ${after.mtime.toISOString()}); what was read may mix two versions, load it again`);
+    }
   } finally {
     await handle.close();
   }
   const decoded = decodeSafetensors(bytes, path);
+  const withNaN = [...decoded.tensors].filter(([, t]) => t.dtype !== 'int32' && t.values().some(Number.isNaN)).map(([name]) => name);
+  if (withNaN.length > 0) {
+    const shown = withNaN.slice(0, 10).join(', ') + (withNaN.length > 10 ? ` and ${withNaN.length - 10} more` : '');
+    console.warn(`load: ${path}: ${withNaN.length} tensor${withNaN.length === 1 ? ' holds' : 's hold'} NaN values: ${shown}`);
+  }
   const dtypes = new Map([...decoded.info].map(([name, e]) => [name, e.dtype]));
   return new LoadedWeights(decoded.tensors, path, decoded.metadata, dtypes, bytes.length);
 }

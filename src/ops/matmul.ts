@@ -7,7 +7,7 @@ import { Tensor, allocate } from '../tensor';
 import { record, type BackwardRule } from '../autograd';
 import { matmulKernel } from '../kernels/matmul';
 import { broadcastShapes, sizeOf } from '../shape';
-import { ShapeError, fmtShape } from '../errors';
+import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import { broadcastStrides } from './elementwise';
 import { sumTo } from './reduce';
 
@@ -30,6 +30,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return matmul2(a, b, a, b);
 }
 
+/** The most elements a matmul output may have: 2^31 − 1, the longest typed array nnlab allocates. */
+export const MAX_MATMUL_OUTPUT_ELEMENTS = 2 ** 31 - 1;
+
 function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1];
   const K2 = b.shape[b.ndim - 2], N = b.shape[b.ndim - 1];
@@ -38,7 +41,15 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   }
   const batch = broadcastShapes(`matmul: batch axes of a ${fmtShape(origA.shape)} and b ${fmtShape(origB.shape)}`, a.shape.slice(0, -2), b.shape.slice(0, -2));
   const dtype = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
-  const out = allocate(dtype, sizeOf(batch) * M * N);
+  const elements = sizeOf(batch) * M * N;
+  if (elements > MAX_MATMUL_OUTPUT_ELEMENTS) {
+    const bytes = elements * (dtype === 'float64' ? 8 : 4);
+    throw new ArgumentError(
+      `matmul: a ${fmtShape(origA.shape)} @ b ${fmtShape(origB.shape)} gives an output of shape ${fmtShape([...batch, M, N])}: ` +
+        `${elements} elements (${(bytes / 2 ** 30).toFixed(1)} GiB of ${dtype}), more than the ${MAX_MATMUL_OUTPUT_ELEMENTS} one tensor may hold`,
+    );
+  }
+  const out = allocate(dtype, elements);
   const aBatch = broadcastStrides(new Tensor(a.data, a.shape.slice(0, -2), a.strides.slice(0, -2), 0), batch);
   const bBatch = broadcastStrides(new Tensor(b.data, b.shape.slice(0, -2), b.strides.slice(0, -2), 0), batch);
   const aRs = a.strides[a.ndim - 2], aCs = a.strides[a.ndim - 1];

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Sequential, Linear, ReLU, Conv2d, Flatten, TrainingRun, randn, type Tensor } from '../../src';
 import { MIME, QUERY_MAGIC, type ListResult, type ModelInfo, type WeightsResult, type ActivationsResult, type RunPayload, type QueryPayload } from '../../kernel/protocol';
-import { answerQuery, parseQueryCode, queryBundle, query } from '../../kernel/src/query';
+import { answerQuery, parseQueryCode, queryBundle, query, MAX_QUERY_VALUES } from '../../kernel/src/query';
 import { setLocalsProvider, track, rememberInput } from '../../kernel/src/registry';
 import { setDisplaySink, type DisplayMessage } from '../../kernel/src/display';
 
@@ -38,6 +38,15 @@ describe('answerQuery', () => {
     expect(list.runs.some((r) => r.id === run.id && r.name === 'q-run')).toBe(true);
     expect(list.kernel.node).toBe(process.version);
     expect(list.kernel.nnlab).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('caps maxValues at MAX_QUERY_VALUES and says so in tensor.valueLimit', () => {
+    const big = new Linear(1024, 1100);
+    setLocalsProvider(() => ({ big }));
+    const w = ok<WeightsResult>(answerQuery({ op: 'weights', model: 'big', param: 'weight', maxValues: 1e9 }));
+    expect(w.tensor.size).toBe(1024 * 1100);
+    expect(w.tensor.valueLimit).toBe(MAX_QUERY_VALUES);
+    expect(w.tensor.values).toBeNull();
   });
 
   it('returns one parameter with its values and heatmap', () => {
