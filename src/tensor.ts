@@ -326,10 +326,34 @@ export function full(shape: readonly number[], value: number, opts: TensorOption
   if (value !== 0) data.fill(value);
   return fromStorage(data, s, opts);
 }
-export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+/**
+ * The shape and options of a creation function called either way PyTorch
+ * allows: `f([2, 3], opts?)` or `f(2, 3, opts?)`.
+ */
+function shapeArgs<O>(args: readonly unknown[]): [readonly number[], O] {
+  if (Array.isArray(args[0])) return [args[0] as number[], (args[1] ?? {}) as O];
+  const last = args[args.length - 1];
+  if (last !== null && typeof last === 'object') return [args.slice(0, -1) as number[], last as O];
+  return [args as number[], {} as O];
+}
+
+/**
+ * Zeros of the given shape, as `torch.zeros`: `zeros([2, 3])` or `zeros(2, 3)`.
+ * @example zeros(2, 3, { dtype: 'int32' })
+ */
+export function zeros(shape: readonly number[], opts?: TensorOptions): Tensor;
+export function zeros(...shape: number[]): Tensor;
+export function zeros(...args: [...shape: number[], opts: TensorOptions]): Tensor;
+export function zeros(...args: unknown[]): Tensor {
+  const [shape, opts] = shapeArgs<TensorOptions>(args);
   return full(shape, 0, opts);
 }
-export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+/** Ones of the given shape, as `torch.ones`: `ones([2, 3])` or `ones(2, 3)`. */
+export function ones(shape: readonly number[], opts?: TensorOptions): Tensor;
+export function ones(...shape: number[]): Tensor;
+export function ones(...args: [...shape: number[], opts: TensorOptions]): Tensor;
+export function ones(...args: unknown[]): Tensor {
+  const [shape, opts] = shapeArgs<TensorOptions>(args);
   return full(shape, 1, opts);
 }
 /** The n×n identity matrix. */
@@ -385,12 +409,21 @@ function largestBelow(x: number, dtype: 'float32' | 'float64'): number {
   else new BigInt64Array(f.buffer)[0] += f[0] > 0 ? -1n : 1n;
   return f[0];
 }
-/** Uniform in [0, 1). */
-export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+/** Uniform in [0, 1), as `torch.rand`: `rand([2, 3])` or `rand(2, 3)`. */
+export function rand(shape: readonly number[], opts?: RandomOptions): Tensor;
+export function rand(...shape: number[]): Tensor;
+export function rand(...args: [...shape: number[], opts: RandomOptions]): Tensor;
+export function rand(...args: unknown[]): Tensor {
+  const [shape, opts] = shapeArgs<RandomOptions>(args);
   return uniform(shape, 0, 1, opts);
 }
-/** Normal with the given mean and std (standard normal by default). */
-export function randn(shape: readonly number[], opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+type RandnOptions = RandomOptions & { mean?: number; std?: number };
+/** Normal with the given mean and std (standard normal by default), as `torch.randn`: `randn([2, 3])` or `randn(2, 3)`. */
+export function randn(shape: readonly number[], opts?: RandnOptions): Tensor;
+export function randn(...shape: number[]): Tensor;
+export function randn(...args: [...shape: number[], opts: RandnOptions]): Tensor;
+export function randn(...args: unknown[]): Tensor {
+  const [shape, opts] = shapeArgs<RandnOptions>(args);
   const s = checkShape('randn', shape);
   const g = opts.generator ?? globalGenerator;
   const mean = opts.mean ?? 0, std = opts.std ?? 1;
