@@ -42,8 +42,17 @@ export interface RandomOptions extends TensorOptions {
 
 const ARRAYS = { float32: Float32Array, float64: Float64Array, int32: Int32Array } as const;
 
-export function allocate(dtype: DType, n: number): Storage {
-  return new ARRAYS[dtype](n);
+/**
+ * A zeroed buffer of `n` values of `dtype`. An unknown dtype (PyTorch's
+ * 'int64', 'long', 'float16'...) throws a `DTypeError` naming `op`.
+ */
+export function allocate(dtype: DType, n: number, op = 'tensor'): Storage {
+  const Array_ = Object.hasOwn(ARRAYS, dtype) ? ARRAYS[dtype] : undefined;
+  if (!Array_) {
+    const hint = /^(u?int(8|16|64)|long|short|bool)$/.test(String(dtype)) ? "; use 'int32' for labels and indices (where PyTorch uses int64)" : '';
+    throw new DTypeError(`${op}: unsupported dtype '${String(dtype)}'; nnlab supports ${Object.keys(ARRAYS).map((d) => `'${d}'`).join(', ')}${hint}`);
+  }
+  return new Array_(n);
 }
 
 export function dtypeOf(data: Storage): DType {
@@ -280,7 +289,7 @@ function fromStorage(data: Storage, shape: readonly number[], opts: TensorOption
 export function tensor(values: NestedArray | Storage | readonly number[], opts: TensorOptions & { shape?: number[] } = {}): Tensor {
   if (ArrayBuffer.isView(values)) {
     const dtype = opts.dtype ?? dtypeOf(values as Storage);
-    const data = dtype === dtypeOf(values as Storage) ? (values as Storage) : allocate(dtype, (values as Storage).length);
+    const data = dtype === dtypeOf(values as Storage) ? (values as Storage) : allocate(dtype, (values as Storage).length, 'tensor');
     if (data !== values) data.set(values as Storage);
     return fromStorage(data, opts.shape ?? [data.length], opts);
   }
@@ -291,7 +300,7 @@ export function tensor(values: NestedArray | Storage | readonly number[], opts: 
     probe = probe.length > 0 ? probe[0] : 0;
   }
   const n = sizeOf(shape);
-  const data = allocate(opts.dtype ?? 'float32', n);
+  const data = allocate(opts.dtype ?? 'float32', n, 'tensor');
   let p = 0;
   const fill = (v: NestedArray, axis: number): void => {
     if (axis === shape.length) {
@@ -315,14 +324,14 @@ function checkReshape(from: number[], to: number[]): number[] {
 
 /** A 0-d tensor. */
 export function scalar(value: number, opts: TensorOptions = {}): Tensor {
-  const data = allocate(opts.dtype ?? 'float32', 1);
+  const data = allocate(opts.dtype ?? 'float32', 1, 'scalar');
   data[0] = value;
   return fromStorage(data, [], opts);
 }
 
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
   const s = checkShape('full', shape);
-  const data = allocate(opts.dtype ?? 'float32', sizeOf(s));
+  const data = allocate(opts.dtype ?? 'float32', sizeOf(s), 'full');
   if (value !== 0) data.fill(value);
   return fromStorage(data, s, opts);
 }
@@ -372,7 +381,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   }
   if (step === 0) throw new ArgumentError('arange: step must be non-zero');
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const data = allocate(opts.dtype ?? 'float32', n);
+  const data = allocate(opts.dtype ?? 'float32', n, 'arange');
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return fromStorage(data, [n], opts);
 }
@@ -380,7 +389,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 /** `num` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, num: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new ArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
-  const data = allocate(opts.dtype ?? 'float32', num);
+  const data = allocate(opts.dtype ?? 'float32', num, 'linspace');
   const step = num > 1 ? (end - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? end : start + i * step;
   return fromStorage(data, [num], opts);
@@ -390,7 +399,7 @@ export function linspace(start: number, end: number, num: number, opts: TensorOp
 export function uniform(shape: readonly number[], low = 0, high = 1, opts: RandomOptions = {}): Tensor {
   const s = checkShape('uniform', shape);
   const g = opts.generator ?? globalGenerator;
-  const data = allocate(opts.dtype ?? 'float32', sizeOf(s));
+  const data = allocate(opts.dtype ?? 'float32', sizeOf(s), 'uniform');
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * g.uniform();
   if (high > low && !(data instanceof Int32Array)) {
     // NOTE: rounding (to float32 above all) can turn a value just below `high` into `high`; keep [low, high).
@@ -427,7 +436,7 @@ export function randn(...args: unknown[]): Tensor {
   const s = checkShape('randn', shape);
   const g = opts.generator ?? globalGenerator;
   const mean = opts.mean ?? 0, std = opts.std ?? 1;
-  const data = allocate(opts.dtype ?? 'float32', sizeOf(s));
+  const data = allocate(opts.dtype ?? 'float32', sizeOf(s), 'randn');
   for (let i = 0; i < data.length; i++) data[i] = mean + std * g.normal();
   return fromStorage(data, s, opts);
 }
@@ -438,7 +447,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
     throw new ArgumentError(`randint: needs integers low < high, got low=${low}, high=${high}`);
   }
   const g = opts.generator ?? globalGenerator;
-  const data = allocate(opts.dtype ?? 'int32', sizeOf(s));
+  const data = allocate(opts.dtype ?? 'int32', sizeOf(s), 'randint');
   for (let i = 0; i < data.length; i++) data[i] = low + g.int(high - low);
   return fromStorage(data, s, opts);
 }

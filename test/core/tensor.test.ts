@@ -233,3 +233,15 @@ describe('PyTorch varargs shapes', () => {
     expect(nn.zeros(2, 3).reshape(3, 2).view(6).expand(2, 6).permute(1, 0).shape).toEqual([6, 2]);
   });
 });
+
+describe('unknown dtypes', () => {
+  it("throw DTypeError naming the op and the supported dtypes ('int64' hints at 'int32')", () => {
+    const int64 = { dtype: 'int64' as unknown as nn.DType };
+    expect(() => nn.zeros([2], int64)).toThrow(nn.DTypeError);
+    expect(() => nn.tensor([0, 1], int64)).toThrow(/tensor: unsupported dtype 'int64'; nnlab supports 'float32', 'float64', 'int32'; use 'int32' for labels/);
+    expect(() => nn.arange(3, undefined, 1, int64)).toThrow(/arange: unsupported dtype 'int64'/);
+    expect(() => nn.randn([2], { dtype: 'float16' as unknown as nn.DType })).toThrow(/randn: unsupported dtype 'float16'; nnlab supports/);
+    expect(() => nn.ones([2]).toDType('long' as unknown as nn.DType)).toThrow(/cast: unsupported dtype 'long'/);
+    expect(() => nn.zeros([2], { dtype: 'toString' as unknown as nn.DType })).toThrow(nn.DTypeError);
+  });
+});
