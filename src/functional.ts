@@ -10,7 +10,7 @@
  *   const loss = F.crossEntropy(logits, labels);  // mean over the batch
  */
 import { Tensor, allocate, type DType } from './tensor';
-import { ArgumentError, ShapeError, fmtShape } from './errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from './errors';
 import { Generator, globalGenerator } from './random';
 import { where } from './ops/elementwise';
 import { broadcastShapes, normAxis, sameShape, sizeOf } from './shape';
@@ -293,6 +293,9 @@ function readLabels(op: string, inputShape: readonly number[], labels: Tensor, i
   const expected = inputShape.length === 1 ? [] : [inputShape[0], ...inputShape.slice(2)];
   if (!sameShape(labels.shape, expected)) {
     throw new ShapeError(`${op}: labels of shape ${fmtShape(labels.shape)} do not match input of shape ${fmtShape(inputShape)} (expected labels of shape ${fmtShape(expected)}, one class index per sample)`);
+  }
+  if (labels.dtype !== 'int32') {
+    throw new DTypeError(`${op}: expected int32 class-index labels, got ${labels.dtype} labels of shape ${fmtShape(labels.shape)} (input of shape ${fmtShape(inputShape)}); convert them with labels.int() or build them with { dtype: 'int32' }`);
   }
   const v = labels.values();
   for (let i = 0; i < v.length; i++) {

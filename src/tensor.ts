@@ -42,8 +42,17 @@ export interface RandomOptions extends TensorOptions {
 
 const ARRAYS = { float32: Float32Array, float64: Float64Array, int32: Int32Array } as const;
 
-export function allocate(dtype: DType, n: number): Storage {
-  return new ARRAYS[dtype](n);
+/**
+ * A zeroed buffer of `n` values of `dtype`. An unknown dtype (PyTorch's
+ * 'int64', 'long', 'float16'...) throws a `DTypeError` naming `op`.
+ */
+export function allocate(dtype: DType, n: number, op = 'tensor'): Storage {
+  const Array_ = Object.hasOwn(ARRAYS, dtype) ? ARRAYS[dtype] : undefined;
+  if (!Array_) {
+    const hint = /^(u?int(8|16|64)|long|short|bool)$/.test(String(dtype)) ? "; use 'int32' for labels and indices (where PyTorch uses int64)" : '';
+    throw new DTypeError(`${op}: unsupported dtype '${String(dtype)}'; nnlab supports ${Object.keys(ARRAYS).map((d) => `'${d}'`).join(', ')}${hint}`);
+  }
+  return new Array_(n);
 }
 
 export function dtypeOf(data: Storage): DType {
@@ -280,7 +289,7 @@ function fromStorage(data: Storage, shape: readonly number[], opts: TensorOption
 export function tensor(values: NestedArray | Storage | readonly number[], opts: TensorOptions & { shape?: number[] } = {}): Tensor {
   if (ArrayBuffer.isView(values)) {
     const dtype = opts.dtype ?? dtypeOf(values as Storage);
-    const data = dtype === dtypeOf(values as Storage) ? (values as Storage) : allocate(dtype, (values as Storage).length);
+    const data = dtype === dtypeOf(values as Storage) ? (values as Storage) : allocate(dtype, (values as Storage).length, 'tensor');
     if (data !== values) data.set(values as Storage);
     return fromStorage(data, opts.shape ?? [data.length], opts);
   }
@@ -291,7 +300,7 @@ export function tensor(values: NestedArray | Storage | readonly number[], opts: 
     probe = probe.length > 0 ? probe[0] : 0;
   }
   const n = sizeOf(shape);
-  const data = allocate(opts.dtype ?? 'float32', n);
+  const data = allocate(opts.dtype ?? 'float32', n, 'tensor');
   let p = 0;
   const fill = (v: NestedArray, axis: number): void => {
     if (axis === shape.length) {
@@ -315,21 +324,45 @@ function checkReshape(from: number[], to: number[]): number[] {
 
 /** A 0-d tensor. */
 export function scalar(value: number, opts: TensorOptions = {}): Tensor {
-  const data = allocate(opts.dtype ?? 'float32', 1);
+  const data = allocate(opts.dtype ?? 'float32', 1, 'scalar');
   data[0] = value;
   return fromStorage(data, [], opts);
 }
 
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
   const s = checkShape('full', shape);
-  const data = allocate(opts.dtype ?? 'float32', sizeOf(s));
+  const data = allocate(opts.dtype ?? 'float32', sizeOf(s), 'full');
   if (value !== 0) data.fill(value);
   return fromStorage(data, s, opts);
 }
-export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+/**
+ * The shape and options of a creation function called either way PyTorch
+ * allows: `f([2, 3], opts?)` or `f(2, 3, opts?)`.
+ */
+function shapeArgs<O>(args: readonly unknown[]): [readonly number[], O] {
+  if (Array.isArray(args[0])) return [args[0] as number[], (args[1] ?? {}) as O];
+  const last = args[args.length - 1];
+  if (last !== null && typeof last === 'object') return [args.slice(0, -1) as number[], last as O];
+  return [args as number[], {} as O];
+}
+
+/**
+ * Zeros of the given shape, as `torch.zeros`: `zeros([2, 3])` or `zeros(2, 3)`.
+ * @example zeros(2, 3, { dtype: 'int32' })
+ */
+export function zeros(shape: readonly number[], opts?: TensorOptions): Tensor;
+export function zeros(...shape: number[]): Tensor;
+export function zeros(...args: [...shape: number[], opts: TensorOptions]): Tensor;
+export function zeros(...args: unknown[]): Tensor {
+  const [shape, opts] = shapeArgs<TensorOptions>(args);
   return full(shape, 0, opts);
 }
-export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+/** Ones of the given shape, as `torch.ones`: `ones([2, 3])` or `ones(2, 3)`. */
+export function ones(shape: readonly number[], opts?: TensorOptions): Tensor;
+export function ones(...shape: number[]): Tensor;
+export function ones(...args: [...shape: number[], opts: TensorOptions]): Tensor;
+export function ones(...args: unknown[]): Tensor {
+  const [shape, opts] = shapeArgs<TensorOptions>(args);
   return full(shape, 1, opts);
 }
 /** The n×n identity matrix. */
@@ -348,7 +381,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   }
   if (step === 0) throw new ArgumentError('arange: step must be non-zero');
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const data = allocate(opts.dtype ?? 'float32', n);
+  const data = allocate(opts.dtype ?? 'float32', n, 'arange');
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return fromStorage(data, [n], opts);
 }
@@ -356,7 +389,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 /** `num` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, num: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new ArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
-  const data = allocate(opts.dtype ?? 'float32', num);
+  const data = allocate(opts.dtype ?? 'float32', num, 'linspace');
   const step = num > 1 ? (end - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? end : start + i * step;
   return fromStorage(data, [num], opts);
@@ -366,7 +399,7 @@ export function linspace(start: number, end: number, num: number, opts: TensorOp
 export function uniform(shape: readonly number[], low = 0, high = 1, opts: RandomOptions = {}): Tensor {
   const s = checkShape('uniform', shape);
   const g = opts.generator ?? globalGenerator;
-  const data = allocate(opts.dtype ?? 'float32', sizeOf(s));
+  const data = allocate(opts.dtype ?? 'float32', sizeOf(s), 'uniform');
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * g.uniform();
   if (high > low && !(data instanceof Int32Array)) {
     // NOTE: rounding (to float32 above all) can turn a value just below `high` into `high`; keep [low, high).
@@ -385,16 +418,25 @@ function largestBelow(x: number, dtype: 'float32' | 'float64'): number {
   else new BigInt64Array(f.buffer)[0] += f[0] > 0 ? -1n : 1n;
   return f[0];
 }
-/** Uniform in [0, 1). */
-export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+/** Uniform in [0, 1), as `torch.rand`: `rand([2, 3])` or `rand(2, 3)`. */
+export function rand(shape: readonly number[], opts?: RandomOptions): Tensor;
+export function rand(...shape: number[]): Tensor;
+export function rand(...args: [...shape: number[], opts: RandomOptions]): Tensor;
+export function rand(...args: unknown[]): Tensor {
+  const [shape, opts] = shapeArgs<RandomOptions>(args);
   return uniform(shape, 0, 1, opts);
 }
-/** Normal with the given mean and std (standard normal by default). */
-export function randn(shape: readonly number[], opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+type RandnOptions = RandomOptions & { mean?: number; std?: number };
+/** Normal with the given mean and std (standard normal by default), as `torch.randn`: `randn([2, 3])` or `randn(2, 3)`. */
+export function randn(shape: readonly number[], opts?: RandnOptions): Tensor;
+export function randn(...shape: number[]): Tensor;
+export function randn(...args: [...shape: number[], opts: RandnOptions]): Tensor;
+export function randn(...args: unknown[]): Tensor {
+  const [shape, opts] = shapeArgs<RandnOptions>(args);
   const s = checkShape('randn', shape);
   const g = opts.generator ?? globalGenerator;
   const mean = opts.mean ?? 0, std = opts.std ?? 1;
-  const data = allocate(opts.dtype ?? 'float32', sizeOf(s));
+  const data = allocate(opts.dtype ?? 'float32', sizeOf(s), 'randn');
   for (let i = 0; i < data.length; i++) data[i] = mean + std * g.normal();
   return fromStorage(data, s, opts);
 }
@@ -405,7 +447,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
     throw new ArgumentError(`randint: needs integers low < high, got low=${low}, high=${high}`);
   }
   const g = opts.generator ?? globalGenerator;
-  const data = allocate(opts.dtype ?? 'int32', sizeOf(s));
+  const data = allocate(opts.dtype ?? 'int32', sizeOf(s), 'randint');
   for (let i = 0; i < data.length; i++) data[i] = low + g.int(high - low);
   return fromStorage(data, s, opts);
 }

@@ -245,7 +245,7 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], val
 
 /** Converts to another dtype (a copy). */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  const out = allocate(dtype, x.size);
+  const out = allocate(dtype, x.size, 'cast');
   stridedCopy(x.shape, x.data, x.offset, x.strides, out);
   // NOTE: to int32, values truncate toward zero, as torch's .int() does.
   const t = new Tensor(out, [...x.shape]);

@@ -218,3 +218,30 @@ describe('printing', () => {
     expect(String(nn.tensor([[1, 2], [3, 4]]).T)).toContain('[[1., 3.],');
   });
 });
+
+describe('PyTorch varargs shapes', () => {
+  it('zeros, ones, rand and randn take zeros([2, 3]) and zeros(2, 3), with or without options', () => {
+    expect(nn.zeros(2, 3).shape).toEqual([2, 3]);
+    expect(nn.zeros([2, 3]).shape).toEqual([2, 3]);
+    expect(nn.zeros(2, 3, { dtype: 'int32' }).dtype).toBe('int32');
+    expect(nn.ones(4).toArray()).toEqual([1, 1, 1, 1]);
+    expect(nn.ones(1, 2, { dtype: 'float64' }).dtype).toBe('float64');
+    expect(nn.rand(3, 2).shape).toEqual([3, 2]);
+    expect(nn.randn(5).shape).toEqual([5]);
+    expect(nn.randn(2, 2, { requiresGrad: true }).requiresGrad).toBe(true);
+    expect(nn.zeros().shape).toEqual([]);
+    expect(nn.zeros(2, 3).reshape(3, 2).view(6).expand(2, 6).permute(1, 0).shape).toEqual([6, 2]);
+  });
+});
+
+describe('unknown dtypes', () => {
+  it("throw DTypeError naming the op and the supported dtypes ('int64' hints at 'int32')", () => {
+    const int64 = { dtype: 'int64' as unknown as nn.DType };
+    expect(() => nn.zeros([2], int64)).toThrow(nn.DTypeError);
+    expect(() => nn.tensor([0, 1], int64)).toThrow(/tensor: unsupported dtype 'int64'; nnlab supports 'float32', 'float64', 'int32'; use 'int32' for labels/);
+    expect(() => nn.arange(3, undefined, 1, int64)).toThrow(/arange: unsupported dtype 'int64'/);
+    expect(() => nn.randn([2], { dtype: 'float16' as unknown as nn.DType })).toThrow(/randn: unsupported dtype 'float16'; nnlab supports/);
+    expect(() => nn.ones([2]).toDType('long' as unknown as nn.DType)).toThrow(/cast: unsupported dtype 'long'/);
+    expect(() => nn.zeros([2], { dtype: 'toString' as unknown as nn.DType })).toThrow(nn.DTypeError);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
-  F, Generator, tensor, randn, randint, ShapeError, ArgumentError,
+  F, Generator, tensor, randn, randint, ShapeError, ArgumentError, DTypeError,
   CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, MultiMarginLoss,
 } from '../../src';
 import { gradcheck, leaf } from '../helpers/gradcheck';
@@ -46,8 +46,8 @@ describe('F.crossEntropy', () => {
     const expected = Math.log(1 + Math.exp(-1) + Math.exp(-2));
     expect(expected).toBeCloseTo(0.4076059644, 10);
     expect(F.crossEntropy(tensor([[1, 2, 3], [1, 0, -1]], f64), tensor([2, 0], i32))).toBeAllClose(expected, tight);
-    // labels as a float tensor, float32 logits
-    expect(F.crossEntropy(tensor([[1, 2, 3], [1, 0, -1]]), tensor([2, 0]))).toBeAllClose(0.4076059644, { rtol: 1e-6 });
+    // float32 logits; labels must be int32 (float labels throw DTypeError, as PyTorch wants Long)
+    expect(F.crossEntropy(tensor([[1, 2, 3], [1, 0, -1]]), tensor([2, 0], i32))).toBeAllClose(0.4076059644, { rtol: 1e-6 });
     // unbatched: logits [C], label []
     expect(F.crossEntropy(tensor([1, 2, 3], f64), tensor(2, i32))).toBeAllClose(expected, tight);
     expect(F.crossEntropy(tensor([1, 2, 3], f64), tensor(2, i32), 'none').shape).toEqual([]);
@@ -92,7 +92,7 @@ describe('F.crossEntropy', () => {
     expect(() => F.crossEntropy(logits, randint(0, 10, [3]))).toThrow('crossEntropy: labels of shape [3] do not match input of shape [4, 10]');
     expect(() => F.crossEntropy(logits, tensor([1, 2, 10, 0], i32))).toThrow('crossEntropy: label 10 at position 2 is outside [0, 10) (input of shape [4, 10], labels of shape [4])');
     expect(() => F.crossEntropy(logits, tensor([1, 2, -1, 0], i32))).toThrow(ShapeError);
-    expect(() => F.crossEntropy(logits, tensor([1, 2, 1.5, 0]))).toThrow('label 1.5 at position 2');
+    expect(() => F.crossEntropy(logits, tensor([1, 2, 1.5, 0]))).toThrow(DTypeError);
     expect(() => F.crossEntropy(logits, randint(0, 10, [4]), { weight: randn([9]) })).toThrow('crossEntropy: weight of shape [9] does not match the 10 classes');
     expect(() => F.crossEntropy(logits, randint(0, 10, [4]), { labelSmoothing: 1.5 })).toThrow(ArgumentError);
   });
@@ -234,5 +234,21 @@ describe('loss modules', () => {
     expect(Object.keys(loss.stateDict())).toEqual(['weight']);
     expect(Object.keys(new CrossEntropyLoss().stateDict())).toEqual([]);
     expect(String(loss)).toBe('CrossEntropyLoss()');
+  });
+});
+
+describe('float class labels (PyTorch: expected scalar type Long but found Float)', () => {
+  it('crossEntropy and nllLoss reject float labels of the label shape, naming dtype and shape', () => {
+    const logits = tensor([[1, 2, 3], [1, 0, -1]]);
+    const labels = tensor([2, 0]);
+    expect(() => F.crossEntropy(logits, labels)).toThrow(DTypeError);
+    expect(() => F.crossEntropy(logits, labels)).toThrow(/crossEntropy: expected int32 class-index labels, got float32 labels of shape \[2\]/);
+    expect(() => F.nllLoss(F.logSoftmax(logits, 1), labels)).toThrow(/nllLoss: .*float32 labels of shape \[2\].*int32/);
+    expect(() => new CrossEntropyLoss().forward(logits, labels)).toThrow(DTypeError);
+  });
+  it('keeps int32 labels and float class-probability targets working', () => {
+    const logits = tensor([[1, 2, 3], [1, 0, -1]]);
+    expect(F.crossEntropy(logits, tensor([2, 0], { dtype: 'int32' })).item()).toBeCloseTo(0.4076, 4);
+    expect(F.crossEntropy(logits, tensor([[0, 0, 1], [1, 0, 0]])).item()).toBeCloseTo(0.4076, 4);
   });
 });
