@@ -72,3 +72,22 @@ const slowLoader = {
 };
 const slow = new nn.Sequential(new nn.Linear(16, 64), new nn.ReLU(), new nn.Linear(64, 3));
 const run3 = await liveFit(slow, { trainLoader: slowLoader, optimizer: new nn.optim.SGD(slow.parameters(), { lr: 0.01 }), epochs: 4, name: 'slow run' });`;
+
+/**
+ * A short notebook for the restart test (test/browser/restart.test.mjs): the
+ * shape of 03-cnn's first cells (import nnlab, build a small CNN, data, a few
+ * training batches), a few seconds per run-all.
+ */
+export const RESTART_NOTEBOOK = [
+  { markdown: '# Restart and run all\nWritten by test/browser/notebooks.mjs.' },
+  `import * as nn from 'nnlab';
+import { liveFit } from 'nnlab/kernel';
+nn.manualSeed(0);`,
+  `const cnn = new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(100, 3));
+cnn`,
+  `const loader = new nn.data.DataLoader(new nn.data.TensorDataset(nn.randn([64, 1, 12, 12]), nn.randint(0, 3, [64])), { batchSize: 16 });
+console.log(\`\${loader.length} batches\`);`,
+  `const run = await liveFit(cnn, { trainLoader: loader, optimizer: new nn.optim.SGD(cnn.parameters(), { lr: 0.05 }), epochs: 1, name: 'restart' });
+run.status`,
+  `console.log('last cell');`,
+];
