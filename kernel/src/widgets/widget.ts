@@ -486,7 +486,8 @@ export class Widget {
         }
       }
     } else if (method === 'request_state') {
-      const { state, bufferPaths, buffers } = this.getState();
+      // NOTE: as ipywidgets' send_state(): every synced trait, the model and view names included.
+      const { state, bufferPaths, buffers } = serializeState({ ...modelState((this.constructor as typeof Widget).model), ...this.syncedState() });
       this.#comm?.send({ method: 'update', state, buffer_paths: bufferPaths }, { buffers });
     } else if (method === 'custom') {
       const content = (data.content ?? {}) as JSONObject;
