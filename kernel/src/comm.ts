@@ -28,8 +28,9 @@ export interface CommMessage {
   header: JSONObject;
 }
 
-export type CommMsgHandler = (msg: CommMessage) => void | Promise<void>;
-export type CommTargetHandler = (comm: Comm, msg: CommMessage) => void | Promise<void>;
+/** A handler may return a promise (awaited, its rejection reported); any other return value is ignored. */
+export type CommMsgHandler = (msg: CommMessage) => unknown;
+export type CommTargetHandler = (comm: Comm, msg: CommMessage) => unknown;
 
 /** What the kernel provides: publishing a comm message on iopub, and the kernel log. */
 export interface CommTransport {

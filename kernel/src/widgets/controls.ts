@@ -480,7 +480,7 @@ export class Button extends DOMWidget {
     });
   }
   /** Registers `handler` for clicks (ipywidgets' `on_click`); `remove` takes it off. Returns a function that removes it. */
-  onClick(handler: (button: this) => void | Promise<void>, remove = false): () => void {
+  onClick(handler: (button: this) => unknown, remove = false): () => void {
     const handlers = clickHandlers(this);
     if (remove) {
       handlers.delete(handler as (b: Button) => void);
@@ -507,8 +507,8 @@ traits(Button, {
   disabled: trait(false, { coerce: check.bool('disabled') }),
   style: trait(null, { coerce: (v, w) => (v instanceof Widget ? v : fail(w, 'style', 'a ButtonStyle', v)) }),
 });
-const clicks = new WeakMap<Button, Set<(b: Button) => void | Promise<void>>>();
-function clickHandlers(b: Button): Set<(b: Button) => void | Promise<void>> {
+const clicks = new WeakMap<Button, Set<(b: Button) => unknown>>();
+function clickHandlers(b: Button): Set<(b: Button) => unknown> {
   let set = clicks.get(b);
   if (!set) clicks.set(b, (set = new Set()));
   return set;
