@@ -50,8 +50,8 @@ describe(`${N} execute requests sent at once`, () => {
   });
 
   it("every cell's output and idle status arrive", () => {
-    const missing = burst.sent.filter((id, i) => burst.streams[id] !== `cell ${i}\n`);
-    expect(missing.length).toBe(0);
+    const wrong = burst.sent.map((id, i) => ({ cell: i, got: burst.streams[id] ?? null })).filter((c) => c.got !== `cell ${c.cell}\n`);
+    expect(wrong.slice(0, 3), `${wrong.length} cells without their own output (in ${burst.seconds.toFixed(0)} s)`).toEqual([]);
     expect(burst.idle).toHaveLength(N);
   });
 });
