@@ -529,8 +529,16 @@ async function checkRegularFile(path: string): Promise<void> {
  * Hugging Face hub). The header length is checked before the rest of the file
  * is read, so a wrong file fails fast without reading it all. Tensors holding
  * NaN load as they are, with one `console.warn` per load naming them.
+ * nnlab's own saves replace a file atomically (write a temporary file, then
+ * rename), so a reader sees the old file or the new one whole. A file another
+ * program rewrites in place while it is read is refused ("changed while it
+ * was read"), detected by its size and mtime, looked at again 50 ms later when
+ * it was modified just before: load it again once the writer is done.
  * @example const w = await loadSafetensors('lenet.safetensors'); model.loadStateDict(w);
  */
+/** A file modified less than this many milliseconds before it was read is checked again after this long (see loadSafetensors). */
+const RACY_MS = 50;
+
 export async function loadSafetensors(path: string): Promise<LoadedWeights> {
   await checkRegularFile(path);
   const handle = await fsp.open(path, 'r');
@@ -553,7 +561,15 @@ export async function loadSafetensors(path: string): Promise<LoadedWeights> {
       at += bytesRead;
     }
     // NOTE: nnlab's own saves are atomic renames, so they never change a file under a reader; an in-place rewrite by another program does.
-    const after = await handle.stat();
+    let after = await handle.stat();
+    // NOTE: a rewrite in several writes can be read between two of them with the mtime already
+    // bumped by the first (git's "racy" files): a file modified less than RACY_MS ago is looked
+    // at again once that much time has passed, and any change then refuses what was read.
+    const age = Date.now() - after.mtimeMs;
+    if (age < RACY_MS && after.size === size && after.mtimeMs === stat.mtimeMs) {
+      await new Promise((resolve) => setTimeout(resolve, RACY_MS - Math.max(0, age)));
+      after = await handle.stat();
+    }
     if (after.size !== size || after.mtimeMs !== stat.mtimeMs) {
       fail(path, `the file changed while it was read (size ${size} → ${after.size} bytes, mtime ${stat.mtime.toISOString()} → ${after.mtime.toISOString()}); what was read may mix two versions, load it again`);
     }
