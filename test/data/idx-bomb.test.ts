@@ -3,32 +3,16 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createGzip } from 'node:zlib';
 import { FormatError } from '../../src';
 import { readIdx, loadFashionMNIST } from '../../src/data';
+import { idxGzipBomb } from '../../scripts/fuzz/corpus';
 
 let dir: string;
 let bomb: Uint8Array;
 
-/** gzip of a 4-byte-dims IDX header declaring [10] ubytes, followed by `zeros` bytes of zeros, compressed as a stream. */
-async function makeBomb(zeros: number): Promise<Uint8Array> {
-  const gz = createGzip({ level: 9 });
-  const parts: Buffer[] = [];
-  gz.on('data', (c: Buffer) => parts.push(c));
-  const done = new Promise((r) => gz.on('end', r));
-  gz.write(Uint8Array.of(0, 0, 0x08, 1, 0, 0, 0, 10));
-  const chunk = new Uint8Array(1 << 20);
-  for (let i = 0; i < zeros / chunk.length; i++) {
-    if (!gz.write(chunk)) await new Promise((r) => gz.once('drain', r));
-  }
-  gz.end();
-  await done;
-  return Buffer.concat(parts);
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'nnlab-bomb-'));
-  bomb = await makeBomb(1 << 30);
+  bomb = await idxGzipBomb(1 << 30);
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -6,20 +6,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FormatError } from '../../src';
 import { loadSafetensors, MAX_TENSORS } from '../../src/io';
+import { withHeader } from '../../scripts/fuzz/corpus';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'nnlab-hostile-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function withHeader(text: string): Uint8Array {
-  const json = new TextEncoder().encode(text);
-  const out = new Uint8Array(8 + json.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  return out;
-}
 
 async function expectRejected(file: string, pattern: RegExp): Promise<void> {
   let err: unknown;
