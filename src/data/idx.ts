@@ -86,17 +86,8 @@ function inflateBounded(bytes: Uint8Array, file: string): Uint8Array {
   const corrupt = (e: unknown) => new FormatError(`readIdx: ${file}: corrupt gzip stream (${(e as Error).message})`, file);
   let limit = 4 + 4 * 255 + IDX_GZIP_SLACK_BYTES;
   try {
-    const head = gunzipSync(bytes.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    if (head.length >= 4) {
-      const type = TYPES.find((t) => t.code === head[2]);
-      const headerBytes = 4 + 4 * head[3];
-      if (type && head[0] === 0 && head[1] === 0 && head.length >= headerBytes) {
-        const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-        let count = 1;
-        for (let i = 0; i < head[3]; i++) count *= Math.max(0, view.getInt32(4 + 4 * i, false));
-        limit = headerBytes + count * type.bytes + IDX_GZIP_SLACK_BYTES;
-      }
-    }
+    const header = readHeader(gunzipSync(bytes.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH }));
+    if (typeof header !== 'string') limit = header.headerBytes + header.count * header.type.bytes + IDX_GZIP_SLACK_BYTES;
   } catch {
     // NOTE: a stream too corrupt to read the header from fails below with zlib's own message.
   }
@@ -115,31 +106,34 @@ function inflateBounded(bytes: Uint8Array, file: string): Uint8Array {
   }
 }
 
-function parseRaw(bytes: Uint8Array, file: string, how: string): IdxArray {
-  const fail = (what: string) => new FormatError(`readIdx: ${file}: ${what}${how}`, file);
-  if (bytes.length < 4) throw fail(`truncated header: ${bytes.length} bytes, an IDX header needs at least 4`);
-  if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw fail(`wrong magic: expected 0x00 0x00 followed by a type byte, got ${hex(bytes[0])} ${hex(bytes[1])}; not an IDX file`);
-  }
+/** The IDX header at the start of `bytes`, or what is wrong with it. */
+function readHeader(bytes: Uint8Array): { type: IdxType; shape: number[]; count: number; headerBytes: number } | string {
+  if (bytes.length < 4) return `truncated header: ${bytes.length} bytes, an IDX header needs at least 4`;
+  if (bytes[0] !== 0 || bytes[1] !== 0) return `wrong magic: expected 0x00 0x00 followed by a type byte, got ${hex(bytes[0])} ${hex(bytes[1])}; not an IDX file`;
   const type = TYPES.find((t) => t.code === bytes[2]);
-  if (!type) {
-    throw fail(`unknown type byte ${hex(bytes[2])} (known: ${TYPES.map((t) => `${hex(t.code)} ${t.dtype}`).join(', ')})`);
-  }
+  if (!type) return `unknown type byte ${hex(bytes[2])} (known: ${TYPES.map((t) => `${hex(t.code)} ${t.dtype}`).join(', ')})`;
   const ndims = bytes[3];
   const headerBytes = 4 + 4 * ndims;
-  if (bytes.length < headerBytes) {
-    throw fail(`truncated header: ${ndims} dims need ${headerBytes} header bytes, the file has ${bytes.length}`);
-  }
+  if (bytes.length < headerBytes) return `truncated header: ${ndims} dims need ${headerBytes} header bytes, the file has ${bytes.length}`;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   let count = 1;
   for (let i = 0; i < ndims; i++) {
     const d = view.getInt32(4 + 4 * i, false);
-    if (d < 0) throw fail(`negative dimension ${d} at index ${i}`);
+    if (d < 0) return `negative dimension ${d} at index ${i}`;
     shape.push(d);
     count *= d;
   }
-  if (!Number.isSafeInteger(count * type.bytes)) throw fail(`dims ${fmtShape(shape)} are too large`);
+  if (!Number.isSafeInteger(count * type.bytes)) return `dims ${fmtShape(shape)} are too large`;
+  return { type, shape, count, headerBytes };
+}
+
+function parseRaw(bytes: Uint8Array, file: string, how: string): IdxArray {
+  const fail = (what: string) => new FormatError(`readIdx: ${file}: ${what}${how}`, file);
+  const header = readHeader(bytes);
+  if (typeof header === 'string') throw fail(header);
+  const { type, shape, count, headerBytes } = header;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const expected = headerBytes + count * type.bytes;
   if (bytes.length < expected) {
     throw fail(

@@ -511,6 +511,13 @@ function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): b
     : stat.isCharacterDevice() ? 'a character device' : stat.isBlockDevice() ? 'a block device' : 'not a file';
 }
 
+/** A file modified less than this many milliseconds before it was read is checked again after this long (see loadSafetensors). */
+const RACY_MS = 50;
+
+function refuseIrregular(path: string, stat: Parameters<typeof kindOf>[0] & { isFile(): boolean }): void {
+  if (!stat.isFile()) fail(path, `not a regular file (${kindOf(stat)}); nnlab reads weights only from regular files`);
+}
+
 /** A FormatError naming the file for a missing path or anything but a regular file, checked before opening (a FIFO would block the open). */
 async function checkRegularFile(path: string): Promise<void> {
   let stat;
@@ -521,7 +528,7 @@ async function checkRegularFile(path: string): Promise<void> {
     if (code === 'ENOENT') fail(path, `file not found (working directory ${process.cwd()})`);
     fail(path, `cannot read the file (${code ?? (e as Error).message})`);
   }
-  if (!stat.isFile()) fail(path, `not a regular file (${kindOf(stat)}); nnlab reads weights only from regular files`);
+  refuseIrregular(path, stat);
 }
 
 /**
@@ -536,16 +543,13 @@ async function checkRegularFile(path: string): Promise<void> {
  * it was modified just before: load it again once the writer is done.
  * @example const w = await loadSafetensors('lenet.safetensors'); model.loadStateDict(w);
  */
-/** A file modified less than this many milliseconds before it was read is checked again after this long (see loadSafetensors). */
-const RACY_MS = 50;
-
 export async function loadSafetensors(path: string): Promise<LoadedWeights> {
   await checkRegularFile(path);
   const handle = await fsp.open(path, 'r');
   let bytes: Uint8Array;
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) fail(path, `not a regular file (${kindOf(stat)}); nnlab reads weights only from regular files`);
+    refuseIrregular(path, stat); // NOTE: again on the open file: the path may have been replaced since
     const { size } = stat;
     if (size > MAX_FILE_BYTES) fail(path, `the file is ${size} bytes, more than nnlab reads into memory at once (${MAX_FILE_BYTES} bytes)`);
     if (size >= 8) {
