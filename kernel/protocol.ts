@@ -292,6 +292,8 @@ export interface ModelInfo {
   training: boolean;
   /** Shape of the last input seen (by a training run or a feature-map call), if any. */
   lastInputShape: number[] | null;
+  /** When a `fit` in this kernel last trained it (ISO time), or null. */
+  lastTrainedAt: string | null;
   tree: LayerNode;
 }
 

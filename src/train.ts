@@ -157,11 +157,12 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Something outside the loop that may ask every training to stop after its
- * current batch (a kernel interrupt, Ctrl-C). `begin` is called when a `fit`
- * starts; its `shouldStop` is checked after each batch and `end` when it ends.
+ * current batch (a kernel interrupt, Ctrl-C). `begin` is called with the
+ * model when a `fit` starts; its `shouldStop` is checked after each batch and
+ * `end` when it ends.
  */
 export interface StopSource {
-  begin(): { shouldStop(): boolean; end(): void };
+  begin(model: Trainable): { shouldStop(): boolean; end(): void };
 }
 const stopSources = new Set<StopSource>();
 
@@ -183,7 +184,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<TrainingR
   const run = opts.run ?? new TrainingRun(opts.name ?? `run ${runCounter + 1}`, { epochs, lr: lr0, ...opts.hyperparameters }, epochs);
   const batchesPerEpoch = Math.min(opts.trainLoader.length ?? Infinity, opts.maxBatchesPerEpoch ?? Infinity);
   const yieldEvery = opts.yieldEveryMs ?? 50;
-  const external = [...stopSources].map((source) => source.begin());
+  const external = [...stopSources].map((source) => source.begin(model));
   const shouldStop = () => (opts.shouldStop?.() ?? false) || external.some((e) => e.shouldStop());
   const start = performance.now();
   let lastYield = start, samplesSeen = 0, step = 0;

@@ -7,7 +7,7 @@ import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } fro
 import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
-import { exportWeights } from './exportWeights';
+import { defaultExportModel, exportWeights } from './exportWeights';
 import { LayerInspector } from './inspector';
 import { TrainingRunsPanel } from './runs/panel';
 import { NotebookWatcher } from './watcher';
@@ -48,27 +48,36 @@ const plugin: JupyterFrontEndPlugin<void> = {
         Notification.warning('Export weights: open a notebook with a running nnlab kernel first.');
         return;
       }
-      let name = model ?? inspector.model ?? undefined;
+      // NOTE: the palette command asks which model whenever there is a choice (it once saved
+      // the first model in the tree without asking); the inspector's button passes its selection.
+      let name = model;
       if (!name) {
-        const models = inspector.models.map(m => m.name);
-        if (models.length === 0) await inspector.refresh();
-        const names = inspector.models.map(m => m.name);
-        if (names.length === 1) name = names[0];
-        else if (names.length > 1) {
-          const choice = await InputDialog.getItem({ title: 'Export weights of which model?', items: names });
-          name = choice.button.accept && choice.value ? choice.value : undefined;
+        await inspector.refresh();
+        const models = inspector.models;
+        const first = defaultExportModel(models, inspector.chosenModel);
+        if (models.length === 1) name = models[0].name;
+        else if (models.length > 1 && first) {
+          const labels = models.map(m => `${m.name} (${m.className}, ${m.numParams.toLocaleString('en-US')} parameters${m.lastTrainedAt ? ', trained' : ''})`);
+          const choice = await InputDialog.getItem({
+            title: 'Export weights of which model?', label: 'Model', items: labels, current: models.findIndex(m => m.name === first),
+          });
+          name = choice.button.accept && choice.value ? models[labels.indexOf(choice.value)]?.name : undefined;
+          if (!choice.button.accept) return;
         }
       }
       if (!name) {
         Notification.warning('Export weights: the kernel has no model (a Module in a notebook variable).');
         return;
       }
+      const info = inspector.models.find(m => m.name === name);
       const id = Notification.emit(`Exporting the weights of ${name}…`, 'in-progress', { autoClose: false });
       try {
         const result = await exportWeights(kernel, app.serviceManager.contents, name, watcher.directory);
-        const message = `Saved the weights of ${name} to ${result.path} (${result.bytes.toLocaleString('en-US')} bytes)`;
+        const what = info ? `${name} (${info.className}, ${info.numParams.toLocaleString('en-US')} parameters)` : name;
+        const message = `Saved the weights of ${what} to ${result.path} (${result.bytes.toLocaleString('en-US')} bytes)`;
         Notification.update({ id, message, type: 'success', autoClose: 5000 });
         inspector.node.dataset.lastExport = result.path;
+        inspector.node.dataset.lastExportMessage = message;
       } catch (err) {
         Notification.update({ id, message: `Export weights failed: ${err instanceof Error ? err.message : String(err)}`, type: 'error', autoClose: false });
       }
