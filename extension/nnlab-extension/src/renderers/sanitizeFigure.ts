@@ -117,12 +117,26 @@ export function sanitizeText(text: string): string {
   return changed ? parts.join('') : text;
 }
 
+/** What was left out, by kind: the places (paths, values), or a count where there are none. */
 interface Walk {
-  notes: Map<string, number>;
+  notes: Map<string, string[] | number>;
 }
 
-function note(walk: Walk, what: string): void {
-  walk.notes.set(what, (walk.notes.get(what) ?? 0) + 1);
+const NOTE = {
+  maps: 'map traces (their maps load from the internet)',
+  subplots: 'map subplots',
+  images: 'images from outside addresses',
+  links: 'links in text (shown as plain text)',
+  fonts: 'font families with URLs',
+  controls: 'buttons that would load images or maps',
+  deep: `parts nested deeper than ${MAX_DEPTH} levels`,
+};
+
+function note(walk: Walk, kind: string, place?: string): void {
+  const seen = walk.notes.get(kind);
+  if (place === undefined) walk.notes.set(kind, (typeof seen === 'number' ? seen : 0) + 1);
+  else if (Array.isArray(seen)) seen.push(place);
+  else walk.notes.set(kind, [place]);
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -142,14 +156,14 @@ function shortUrl(value: unknown): string {
 function copyValue(value: unknown, walk: Walk, path: string, depth: number): unknown {
   if (typeof value === 'string') {
     const clean = sanitizeText(value);
-    if (clean !== value) note(walk, 'links in text (shown as plain text)');
+    if (clean !== value) note(walk, NOTE.links);
     return clean;
   }
   if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) {
     return typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint' ? undefined : value;
   }
   if (depth > MAX_DEPTH) {
-    note(walk, `${path} (nested deeper than ${MAX_DEPTH} levels)`);
+    note(walk, NOTE.deep, path);
     return undefined;
   }
   if (Array.isArray(value)) return value.map((v, i) => copyValue(v, walk, `${path}[${i}]`, depth + 1) ?? null);
@@ -157,13 +171,13 @@ function copyValue(value: unknown, walk: Walk, path: string, depth: number): unk
   for (const [key, v] of Object.entries(value)) {
     if (key === '__proto__') continue;
     if ((key === 'family' || key.endsWith('.family')) && typeof v === 'string' && !isPlainFontFamily(v)) {
-      note(walk, `font family ${shortUrl(v)}`);
+      note(walk, NOTE.fonts, shortUrl(v));
       continue;
     }
     if ((key === 'source' || key === 'geojson') && typeof v === 'string') {
       const url = safeImageUrl(v);
       if (key === 'source' && url) out[key] = url;
-      else note(walk, `${path}.${key} ${shortUrl(v)} (an address outside the lab)`);
+      else note(walk, NOTE.images, `${path}.${key} ${shortUrl(v)}`);
       continue;
     }
     const copy = copyValue(v, walk, `${path}.${key}`, depth + 1);
@@ -195,7 +209,7 @@ function sanitizeControls(layout: Record<string, unknown>, walk: Walk): void {
       if (!isRecord(menu) || !Array.isArray(menu[itemKey])) return;
       menu[itemKey] = (menu[itemKey] as unknown[]).filter((item, i) => {
         const reachesOut = isRecord(item) && (argsReachOut(item.args) || argsReachOut(item.args2));
-        if (reachesOut) note(walk, `layout.${menuKey}[${m}].${itemKey}[${i}] (it would load images or maps)`);
+        if (reachesOut) note(walk, NOTE.controls, `layout.${menuKey}[${m}].${itemKey}[${i}]`);
         return !reachesOut;
       });
     });
@@ -208,7 +222,7 @@ function sanitizeLayout(layoutIn: unknown, walk: Walk, path: string): Record<str
   for (const key of Object.keys(layout)) {
     if (MAP_SUBPLOT_KEY.test(key)) {
       delete layout[key];
-      note(walk, `${path}.${key} (a map, loaded from the internet)`);
+      note(walk, NOTE.subplots, `${path}.${key}`);
     }
   }
   if (Array.isArray(layout.images)) {
@@ -245,12 +259,9 @@ export function sanitizeFigure(figure: { data?: unknown; layout?: unknown }): Sa
     }
     data.push(copyValue(traceIn, walk, `data[${i}]`, 0));
   });
+  for (const [type, n] of refused) note(walk, NOTE.maps, `${n} ${type}`);
   const layout = sanitizeLayout(figure.layout, walk, 'layout');
   const notes: string[] = [];
-  if (refused.size > 0) {
-    const list = [...refused].map(([type, n]) => `${n} ${type}`).join(', ');
-    notes.push(`map traces (${list}): their maps load from the internet`);
-  }
-  for (const [what, n] of walk.notes) notes.push(n > 1 ? `${what} ×${n}` : what);
+  for (const [kind, seen] of walk.notes) notes.push(typeof seen === 'number' ? (seen > 1 ? `${kind} ×${seen}` : kind) : `${kind}: ${seen.join(', ')}`);
   return { data, layout, config: { ...OFFLINE_CONFIG }, notes };
 }
