@@ -214,7 +214,7 @@ describe('sanitizeFigure', () => {
     expect((out.data[0] as { x: string[] }).x).toEqual(['click', 'plain', 'ext']);
     expect((out.layout.title as { text: string }).text).toBe('title click');
     expect((out.layout.annotations as { text: string }[])[1].text).toBe('nested <b>click</b>');
-    expect(out.notes.some(n => /links in text/.test(n))).toBe(true);
+    expect(out.notes.some(n => /links and styles in text/.test(n))).toBe(true);
   });
 
   test('fonts: a family with a URL is dropped (plotly uses its default), names kept, other font settings kept', () => {

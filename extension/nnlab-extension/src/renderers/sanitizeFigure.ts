@@ -126,7 +126,7 @@ const NOTE = {
   maps: 'map traces (their maps load from the internet)',
   subplots: 'map subplots',
   images: 'images from outside addresses',
-  links: 'links in text (shown as plain text)',
+  links: 'links and styles in text (shown as plain text)',
   fonts: 'font families with URLs',
   controls: 'buttons that would load images or maps',
   deep: `parts nested deeper than ${MAX_DEPTH} levels`,
