@@ -9,7 +9,7 @@
  * - images (`layout.images[i].source`, the `image` trace's `source`) stay only
  *   as `data:image/{png,jpeg,gif,webp,bmp,avif}` URLs; any other address
  *   (http(s), `//host`, relative paths, `data:text/html`, `data:image/svg+xml`)
- *   is dropped.
+ *   is dropped, as is a `source` or `geojson` string anywhere else.
  * - map traces are refused: `scattergeo` and `choropleth` load their map
  *   (topojson) from a CDN, the mapbox/map traces load tiles and styles. Their
  *   subplots (`layout.geo*`, `layout.mapbox*`, `layout.map*`) go with them,
@@ -22,7 +22,9 @@
  *   `url(`, `/`, `:`, `@`, `;`, braces or escapes) is dropped (plotly's
  *   default font is used).
  * - buttons and slider steps whose `args` would bring any of the above back
- *   (images, map subplots or traces, a URL) are dropped.
+ *   (images, an image source or GeoJSON, a map subplot or trace type) are
+ *   dropped.
+ * - nesting deeper than 64 levels is cut (no real figure nests that deep).
  * Everything else, the data above all, passes unchanged; the input is not
  * modified. Applying it twice changes nothing more.
  *
@@ -36,7 +38,7 @@ export interface SanitizedFigure {
   layout: Record<string, unknown>;
   /** Plot config entries that keep plotly from fetching map data. */
   config: { topojsonURL: string; mapboxAccessToken: string };
-  /** What was left out, one phrase each (empty when nothing was). */
+  /** What was left out, one phrase per kind with the places (empty when nothing was). */
   notes: string[];
 }
 
