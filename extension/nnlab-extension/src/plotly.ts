@@ -10,6 +10,7 @@
  * @example const Plotly = await loadPlotly(); await Plotly.react(div, data, layout, PLOT_CONFIG);
  */
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { sanitizeFigure } from './renderers/sanitizeFigure';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export interface PlotlyApi {
@@ -95,6 +96,8 @@ export function baseLayout(el: HTMLElement, extra: Record<string, unknown> = {})
 /**
  * A plot area that draws when it is in the document and redraws with
  * `Plotly.react` (no flicker) on every `update`; `dispose` frees plotly's state.
+ * Every figure goes through `sanitizeFigure` first (nothing it draws reaches
+ * the network), and a click on a link inside the plot navigates nowhere.
  */
 export class PlotArea {
   readonly node: HTMLDivElement;
@@ -107,6 +110,7 @@ export class PlotArea {
     this.node = document.createElement('div');
     this.node.className = className;
     this.node.style.height = `${height}px`;
+    this.node.addEventListener('click', blockLinks, true);
   }
 
   /** Draws (or redraws) the figure; resolves when plotly has drawn it. */
@@ -125,6 +129,7 @@ export class PlotArea {
 
   dispose(): void {
     this.disposed = true;
+    this.node.removeEventListener('click', blockLinks, true);
     const w = window as any;
     if (this.plotted && w.Plotly) w.Plotly.purge(this.node);
   }
@@ -134,9 +139,9 @@ export class PlotArea {
     const Plotly = await loadPlotly();
     // NOTE: plotly measures its container; wait until it is in the document.
     if (!this.node.isConnected) return;
-    const { data, layout } = this.pending;
+    const figure = sanitizeFigure(this.pending);
     this.pending = null;
-    await Plotly.react(this.node, data, layout, PLOT_CONFIG);
+    await Plotly.react(this.node, figure.data, figure.layout, { ...PLOT_CONFIG, ...figure.config });
     this.plotted = true;
     this.node.dataset.plotted = 'true';
   }
@@ -145,4 +150,16 @@ export class PlotArea {
     this.node.textContent = `Plot failed: ${err instanceof Error ? err.message : String(err)}`;
     this.node.classList.add('nnlab-error');
   }
+}
+
+const XLINK = 'http://www.w3.org/1999/xlink';
+
+/**
+ * Capture-phase click handler of every plot: a link plotly drew (from text
+ * that `sanitizeFigure` could not see, such as a hover template filled in
+ * with data) does not navigate. The modebar's buttons are `<a>` without href.
+ */
+function blockLinks(event: MouseEvent): void {
+  const link = event.target instanceof Element ? event.target.closest('a') : null;
+  if (link && (link.hasAttribute('href') || link.hasAttributeNS(XLINK, 'href'))) event.preventDefault();
 }
