@@ -211,7 +211,24 @@ export interface ImagesPayload {
 
 // ---- application/vnd.nnlab.run+json ------------------------------------------------
 
-export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
+/** 'running'/'paused' while training; 'stopped' by the run's stop(), 'interrupted' by a kernel interrupt. */
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'completed' | 'interrupted' | 'failed';
+
+export type RunEventKind = 'pause' | 'resume' | 'step' | 'stop' | 'lr' | 'momentum' | 'weightDecay';
+
+/**
+ * One steering command in a run's history (src/train.ts `RunEvent`): `step`
+ * is the number of steps completed when it was given (a change at step s
+ * first acts on step s + 1); `value`/`from` are set for hyperparameter changes.
+ */
+export interface RunEventPayload {
+  step: number;
+  epoch: number;
+  kind: RunEventKind;
+  value?: number;
+  from?: number;
+  timeMs: number;
+}
 
 export interface EpochPayload {
   epoch: number;
@@ -255,6 +272,8 @@ export interface RunPayload {
   endedAt: string | null;
   /** Cost of the live display itself, when shown live. */
   display: { updates: number; displaySeconds: number; trainSeconds: number } | null;
+  /** Steering events (pause, lr change, ...), in order; absent in payloads saved before steering existed. */
+  events?: RunEventPayload[];
 }
 
 // ---- application/vnd.nnlab.confusion+json -----------------------------------------
