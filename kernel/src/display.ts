@@ -59,6 +59,13 @@ export function setDisplaySink(sink: DisplaySink | null): void {
   overrideSink = sink;
 }
 
+/** As setDisplaySink, returning the sink set before (an Output widget's capture restores it). */
+export function swapDisplaySink(sink: DisplaySink | null): DisplaySink | null {
+  const before = overrideSink;
+  overrideSink = sink;
+  return before;
+}
+
 function tslabJupyterModule(): { lastWriteDisplayData?: DisplaySink | null } | null {
   // NOTE: only a tslab that is already loaded (we are inside its kernel); never load it here.
   try {

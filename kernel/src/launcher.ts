@@ -17,10 +17,13 @@
  *  - `execute_input` is published, silent requests do not count executions,
  *    `stop_on_error: false` is honoured, `history_request` is answered,
  *    `comm_info_reply` has its right type (tslab sends 'complete_reply'),
- *    `interrupt_request` works (interrupt_mode 'message'), `comm_open` for
- *    unknown targets gets a `comm_close`, kernel logs go to the kernel's
+ *    `interrupt_request` works (interrupt_mode 'message'), kernel logs go to the kernel's
  *    stderr and not into the notebook, is_complete answers 'invalid' for code
  *    with syntax errors (tslab says 'complete'), clear_output can be sent.
+ *  - Comms (kernel/src/comm.ts, which widgets use): comm_open, comm_msg and
+ *    comm_close both ways with binary buffers, comm_info by target, handled
+ *    as they arrive, also while a cell runs; an unknown target is refused
+ *    with a comm_close and a logged reason.
  *  - `%nnlab_query {...}` execute requests are answered at once from the
  *    notebook layer (kernel/src/query.ts), without entering the execution
  *    queue, so the extension can ask while a cell is training.
@@ -77,6 +80,8 @@ export class WireMessage {
   parent: Record<string, any> = {};
   metadata: Record<string, any> = {};
   content: Record<string, any> = {};
+  /** Binary buffers: the frames after the four JSON parts (comm messages carry them). */
+  buffers: Uint8Array[] = [];
 
   static fromRaw(key: string, frames: Buffer[]): WireMessage {
     const msg = new WireMessage();
@@ -95,6 +100,7 @@ export class WireMessage {
     msg.parent = JSON.parse(parts[1].toString());
     msg.metadata = JSON.parse(parts[2].toString());
     msg.content = JSON.parse(parts[3].toString());
+    msg.buffers = parts.slice(4);
     return msg;
   }
 
@@ -115,7 +121,8 @@ export class WireMessage {
     const bodies = [this.header, this.parent, this.metadata, this.content].map((x) => JSON.stringify(x));
     const hash = createHmac('sha256', key);
     for (const b of bodies) hash.update(b);
-    return sendInOrder(sock, [...this.identity, DELIM, key ? hash.digest('hex') : '', ...bodies], this.header.msg_type);
+    // NOTE: the signature covers the four JSON parts only; buffers follow unsigned (the Jupyter wire protocol).
+    return sendInOrder(sock, [...this.identity, DELIM, key ? hash.digest('hex') : '', ...bodies, ...this.buffers], this.header.msg_type);
   }
 }
 
@@ -304,10 +311,12 @@ export function startKernel(configPath: string): void {
   let layer: typeof import('./index') | null = null;
   let queries: typeof import('./query') | null = null;
   let registry: typeof import('./registry') | null = null;
+  let comms: typeof import('./comm') | null = null;
   try {
     layer = require('./index');
     queries = require('./query');
     registry = require('./registry');
+    comms = require('./comm');
   } catch (err) {
     log('the notebook layer failed to load; plain tslab behaviour:', err);
   }
@@ -361,6 +370,10 @@ export function startKernel(configPath: string): void {
     history: HistoryEntry[] = [];
     received = 0;
     abortThrough = 0;
+    /** The comm message whose handlers are running (synchronously): comm messages they send are its children. */
+    commParent: WireMessage | null = null;
+    /** The last cell run: output made outside any cell (timers, callbacks) is attributed to it, as tslab does. */
+    lastCell: WireMessage | null = null;
     #tail: Promise<unknown> = Promise.resolve();
 
     override async init(): Promise<void> {
@@ -368,6 +381,48 @@ export function startKernel(configPath: string): void {
       // NOTE: a publisher drops messages for a subscriber past its high-water mark (1000
       // messages); with noDrop the send waits instead (sendInOrder queues behind it).
       (this.iopub as { noDrop: boolean }).noDrop = true;
+      comms?.setCommTransport({
+        send: (msgType, content, metadata, buffers) => {
+          const parent = this.commParent ?? current?.msg ?? this.lastCell ?? new WireMessage();
+          const m = parent.createReply(msgType);
+          m.content = content;
+          m.metadata = metadata;
+          m.buffers = buffers;
+          m.signAndSend(this.connInfo.key, this.iopub);
+        },
+        parentMsgId: () => (this.commParent ?? current?.msg ?? null)?.header.msg_id ?? null,
+        log: (text) => log(text),
+      });
+    }
+
+    /**
+     * A comm message from the frontend, handed to kernel/src/comm.ts. What its
+     * handlers send while they run synchronously has it as parent (a widget's
+     * reply to `request_state` must, for the frontend to match it). A handler
+     * that throws gets an `error` message (parent: the comm message, which
+     * JupyterLab shows in its log console) and a line under the last cell.
+     */
+    async handleComm(msg: WireMessage): Promise<void> {
+      const type = msg.header.msg_type as string;
+      if (!comms) {
+        if (type === 'comm_open') this.publish(msg, 'comm_close', { comm_id: msg.content.comm_id, data: {} });
+        return;
+      }
+      let done: Promise<void>;
+      this.commParent = msg;
+      try {
+        done = comms.dispatchCommMessage(type, msg.content, msg.metadata, msg.buffers, msg.header);
+      } finally {
+        this.commParent = null;
+      }
+      try {
+        await done;
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        log(`${type} for comm ${String(msg.content.comm_id)} failed:`, e);
+        this.publish(msg, 'error', { ename: e.name || 'Error', evalue: e.message, traceback: userStack(e) });
+        process.stderr.write(`nnlab: a widget or comm handler failed: ${e.name}: ${e.message}\n`);
+      }
     }
 
     /** Runs tasks one after another (a failed task does not stop the ones behind it). */
@@ -448,7 +503,7 @@ export function startKernel(configPath: string): void {
             this.reply(sock, msg, 'complete_reply', handler.handleComplete(c));
             break;
           case 'comm_info_request':
-            this.reply(sock, msg, 'comm_info_reply', { status: 'ok', comms: {} });
+            this.reply(sock, msg, 'comm_info_reply', { status: 'ok', comms: comms ? comms.commInfo(typeof c.target_name === 'string' ? c.target_name : null) : {} });
             break;
           case 'history_request':
             this.reply(sock, msg, 'history_reply', historyReply(this.history, c));
@@ -462,11 +517,9 @@ export function startKernel(configPath: string): void {
             terminate = true;
             break;
           case 'comm_open':
-            // NOTE: no comm targets: close it, as ipykernel does for unknown targets.
-            this.publish(msg, 'comm_close', { comm_id: c.comm_id, data: {} });
-            break;
           case 'comm_msg':
           case 'comm_close':
+            await this.handleComm(msg);
             break;
           default:
             log(`unsupported message type: ${msg.header.msg_type}`);
@@ -541,6 +594,7 @@ export function startKernel(configPath: string): void {
       if (!silent) this.publish(msg, 'execute_input', { code, execution_count: count });
       const cell: Cell = { msg, count, silent, errors: [], resultText: null };
       current = cell;
+      if (!silent) this.lastCell = msg;
       let ok: boolean;
       try {
         ok = await executor.execute(expandShorthandProperties(code, ts));
