@@ -122,11 +122,15 @@ interface Steering {
   epoch: number;
   /** Wakes a paused loop (set while it waits). */
   wake: (() => void) | null;
+  /** True while `fit` trains the run. */
+  active: boolean;
+  /** `untilApplied()` promises, resolved at the loop's next batch boundary. */
+  boundaryWaiters: (() => void)[];
 }
 const steerings = new WeakMap<TrainingRun, Steering>();
 function steeringOf(run: TrainingRun): Steering {
   let s = steerings.get(run);
-  if (!s) steerings.set(run, (s = { optimizer: null, scheduler: null, stepBudget: 0, epoch: 1, wake: null }));
+  if (!s) steerings.set(run, (s = { optimizer: null, scheduler: null, stepBudget: 0, epoch: 1, wake: null, active: false, boundaryWaiters: [] }));
   return s;
 }
 
@@ -223,6 +227,18 @@ export class TrainingRun {
   /** Sets the weight decay λ of the run's optimiser from the next step on. */
   setWeightDecay(weightDecay: number): void {
     this.setHyperparameter('setWeightDecay', 'weightDecay', weightDecay);
+  }
+
+  /**
+   * Resolves once the training loop has taken in the commands given so far,
+   * at its next batch boundary: paused (and waiting), about to train a batch
+   * with the new settings, or ended. At once when no `fit` is training the run.
+   * @example run.pause(); await run.untilApplied();   // the loop is now waiting
+   */
+  untilApplied(): Promise<void> {
+    const s = steeringOf(this);
+    if (!s.active) return Promise.resolve();
+    return new Promise((resolve) => s.boundaryWaiters.push(resolve));
   }
 
   private label(): string {
@@ -427,6 +443,10 @@ async function train(model: Trainable, opts: FitOptions, run: TrainingRun, epoch
   steering.optimizer = opts.optimizer;
   steering.scheduler = opts.scheduler ?? null;
   steering.stepBudget = 0;
+  steering.active = true;
+  const atBoundary = () => {
+    for (const resolve of steering.boundaryWaiters.splice(0)) resolve();
+  };
   const external = [...stopSources].map((source) => source.begin());
   const shouldStop = () => (opts.shouldStop?.() ?? false) || external.some((e) => e.shouldStop());
   const start = performance.now();
@@ -443,11 +463,10 @@ async function train(model: Trainable, opts: FitOptions, run: TrainingRun, epoch
         run.status = 'interrupted';
         return false;
       }
-      if (run.status !== 'paused') return true;
-      if (steering.stepBudget > 0) {
-        steering.stepBudget--;
-        return true;
-      }
+      const train = run.status !== 'paused' || steering.stepBudget > 0;
+      if (run.status === 'paused' && train) steering.stepBudget--;
+      atBoundary();
+      if (train) return true;
       const t0 = performance.now();
       await nextCommand(steering, PAUSE_POLL_MS);
       pausedMs += performance.now() - t0;
@@ -522,7 +541,9 @@ async function train(model: Trainable, opts: FitOptions, run: TrainingRun, epoch
     steering.optimizer = null;
     steering.scheduler = null;
     steering.wake = null;
+    steering.active = false;
     run.endedAt = new Date();
+    atBoundary();
     model.eval();
   }
   return run;

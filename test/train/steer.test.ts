@@ -329,6 +329,28 @@ describe('steering a training run', () => {
     expect(optimizer.paramGroups[0].lr).toBe(0.3);
   });
 
+  it('untilApplied() resolves at the next batch boundary: paused and waiting, about to train, or ended', async () => {
+    const m = model();
+    expect(await Promise.race([new nn.TrainingRun('idle', {}, 1).untilApplied().then(() => 'now'), sleep(50).then(() => 'late')])).toBe('now');
+    const training = nn.fit(m, { trainLoader: loader(), optimizer: new nn.optim.SGD(m.parameters(), { lr: 0.1 }), epochs: 50, lossFn: mse });
+    const run = training.run;
+    await until(() => run.stepLosses.length >= 3, 'three steps');
+    run.pause();
+    await run.untilApplied();
+    const pausedAt = run.stepLosses.length;
+    await sleep(30);
+    expect(run.stepLosses).toHaveLength(pausedAt);
+    run.step();
+    await run.untilApplied();
+    await run.untilApplied();
+    expect(run.stepLosses).toHaveLength(pausedAt + 1);
+    run.stop();
+    await run.untilApplied();
+    expect(run.finished).toBe(true);
+    expect(run.endedAt).not.toBeNull();
+    expect((await training).stepLosses).toHaveLength(pausedAt + 1);
+  });
+
   it('events are saved in the run JSON', async () => {
     const m = model();
     const run = await nn.fit(m, {
