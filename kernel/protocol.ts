@@ -274,6 +274,53 @@ export interface RunPayload {
   display: { updates: number; displaySeconds: number; trainSeconds: number } | null;
   /** Steering events (pause, lr change, ...), in order; absent in payloads saved before steering existed. */
   events?: RunEventPayload[];
+  /** While `fit` trains the run: its optimiser's current values (null where it has none), for steering controls. */
+  steer?: RunHyperparameters | null;
+}
+
+/** The steerable hyperparameters of a training run's optimiser now (param group 0's). */
+export interface RunHyperparameters {
+  lr: number | null;
+  momentum: number | null;
+  weightDecay: number | null;
+}
+
+// ---- steering comm (target 'nnlab.run') --------------------------------------------
+
+/** The comm target through which a frontend steers training runs (kernel/src/steer.ts). */
+export const RUN_COMM_TARGET = 'nnlab.run';
+
+export type RunAction = 'pause' | 'resume' | 'step' | 'stop' | 'set' | 'status';
+
+/**
+ * A command from the frontend, the data of a comm_msg (or of the comm_open)
+ * on target 'nnlab.run'. `set` takes `name` ('lr', 'momentum', 'weightDecay')
+ * and `value`; `status` changes nothing. `requestId` is echoed in the reply.
+ */
+export interface RunCommand {
+  action: RunAction;
+  runId: string;
+  name?: 'lr' | 'momentum' | 'weightDecay';
+  value?: number;
+  requestId?: string;
+}
+
+/**
+ * The kernel's reply (comm_msg data), sent once the command has taken effect
+ * (the loop paused, stopped, or about to train with the new value), or at
+ * once with `ok: false` and the reason.
+ */
+export interface RunCommandReply {
+  kind: 'reply';
+  requestId: string | null;
+  action: string;
+  ok: boolean;
+  error: string | null;
+  /** The run after the command (null when no run has this id). */
+  run: { id: string; name: string; status: RunStatus; steps: number; events: RunEventPayload[]; steer: RunHyperparameters | null } | null;
+  /** Kernel clock (ms since the epoch): the command arrived, and took effect. */
+  receivedAt: number;
+  appliedAt: number;
 }
 
 // ---- application/vnd.nnlab.confusion+json -----------------------------------------

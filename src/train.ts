@@ -144,6 +144,7 @@ export class TrainingRun {
   readonly epochs: EpochRecord[] = [];
   /** Every steering command, in order (see `RunEvent`). */
   readonly events: RunEvent[] = [];
+  #eventListeners = new Set<(event: RunEvent, run: TrainingRun) => void>();
   error: string | null = null;
   readonly startedAt = new Date();
   endedAt: Date | null = null;
@@ -230,6 +231,21 @@ export class TrainingRun {
   }
 
   /**
+   * While `fit` trains the run: the learning rate, momentum (or β₁) and
+   * weight decay of its optimiser now (param group 0's; null for one it
+   * lacks). Null when no `fit` is training the run.
+   * @example run.currentHyperparameters()   // { lr: 0.1, momentum: 0.9, weightDecay: 0 }
+   */
+  currentHyperparameters(): { lr: number | null; momentum: number | null; weightDecay: number | null } | null {
+    const s = steeringOf(this);
+    const g = s.active ? (s.optimizer?.paramGroups?.[0] as Record<string, unknown> | undefined) : undefined;
+    if (!g) return null;
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    const momentum = 'momentum' in g ? num(g.momentum) : Array.isArray(g.betas) ? num(g.betas[0]) : null;
+    return { lr: num(g.lr), momentum, weightDecay: num(g.weightDecay) };
+  }
+
+  /**
    * Resolves once the training loop has taken in the commands given so far,
    * at its next batch boundary: paused (and waiting), about to train a batch
    * with the new settings, or ended. At once when no `fit` is training the run.
@@ -256,6 +272,17 @@ export class TrainingRun {
     if (value !== undefined) event.value = value;
     if (from !== undefined) event.from = from;
     this.events.push(event);
+    for (const listener of [...this.#eventListeners]) listener(event, this);
+  }
+
+  /**
+   * Calls `listener` after every steering command recorded from now on (a
+   * live display redraws with it). Returns a function that removes it.
+   * @example const off = run.onEvent((e) => console.log(e.kind, e.step)); ... off();
+   */
+  onEvent(listener: (event: RunEvent, run: TrainingRun) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
   }
 
   private setHyperparameter(method: string, kind: 'lr' | 'momentum' | 'weightDecay', value: number): void {

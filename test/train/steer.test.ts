@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import * as nn from '../../src';
 
 /** 8 samples of a 3 → 2 regression, in batches of 2 (4 steps an epoch), not shuffled. */
-function loader(): nn.data.DataLoader {
+function loader() {
   nn.manualSeed(7);
   const x = nn.randn([8, 3]);
   const y = nn.randn([8, 2]);
@@ -51,6 +51,8 @@ describe('steering a training run', () => {
     });
     const run = training.run;
     expect(run).toBeInstanceOf(nn.TrainingRun);
+    const heard: string[] = [];
+    const off = run.onEvent((e, r) => heard.push(`${e.kind}@${e.step}:${r.status}`));
     await until(() => run.status === 'paused' && run.stepLosses.length === 3, 'the pause at step 3');
     // NOTE: timers fire while the loop is paused (it awaits, it does not spin): no step is taken meanwhile.
     await sleep(120);
@@ -68,8 +70,10 @@ describe('steering a training run', () => {
     await until(() => run.stepLosses.length === 6, 'two more steps');
     await sleep(60);
     expect(run.stepLosses).toHaveLength(6);
+    off();
     run.resume();
     const done = await training;
+    expect(heard).toEqual(['pause@3:paused', 'step@3:paused', 'step@4:paused', 'step@4:paused']);
     expect(done).toBe(run);
     expect(run.status).toBe('completed');
     expect(run.stepLosses).toHaveLength(12);
@@ -235,12 +239,15 @@ describe('steering a training run', () => {
     const run = await nn.fit(m, {
       trainLoader: loader(), optimizer, epochs: 1, lossFn: mse,
       onBatchEnd: (info, r) => {
+        if (info.step === 1) expect(r.currentHyperparameters()).toEqual({ lr: 0.01, momentum: 0.9, weightDecay: 0 });
+        if (info.step === 2) expect(r.currentHyperparameters()).toEqual({ lr: 0.01, momentum: 0.8, weightDecay: 0 });
         if (info.step === 1) r.setMomentum(0.8);
         if (info.step === 2) r.setMomentum(0.8);
         if (info.step === 3) r.setLearningRate(0.01);
       },
     });
     expect(optimizer.paramGroups[0].betas).toEqual([0.8, 0.999]);
+    expect(run.currentHyperparameters()).toBeNull();
     expect(run.events.map(({ kind, step, from, value }) => ({ kind, step, from, value }))).toEqual([{ kind: 'momentum', step: 1, from: 0.9, value: 0.8 }]);
   });
 
