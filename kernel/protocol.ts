@@ -318,6 +318,8 @@ export interface RunCommandReply {
   error: string | null;
   /** The run after the command (null when no run has this id). */
   run: { id: string; name: string; status: RunStatus; steps: number; events: RunEventPayload[]; steer: RunHyperparameters | null } | null;
+  /** Steps the run had completed when the command arrived (null when no run has this id). */
+  receivedAtStep: number | null;
   /** Kernel clock (ms since the epoch): the command arrived, and took effect. */
   receivedAt: number;
   appliedAt: number;

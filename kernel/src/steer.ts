@@ -54,10 +54,12 @@ export async function steerRun(data: JSONObject): Promise<RunCommandReply> {
   const requestId = typeof cmd.requestId === 'string' ? cmd.requestId : null;
   const action = String(cmd.action);
   let run: TrainingRun | null = null;
+  let receivedAtStep: number | null = null;
   try {
     if (!ACTIONS.includes(action)) throw new Error(`unknown action '${action}' (expected ${ACTIONS.join(', ')})`);
     run = findRun(cmd.runId);
     const r = run;
+    receivedAtStep = r.stepLosses.length;
     switch (action) {
       case 'pause': r.pause(); break;
       case 'resume': r.resume(); break;
@@ -75,10 +77,10 @@ export async function steerRun(data: JSONObject): Promise<RunCommandReply> {
       // NOTE: 'step' trains one batch: its first boundary starts the batch, the second ends it.
       if (action === 'step') await r.untilApplied();
     }
-    return { kind: 'reply', requestId, action, ok: true, error: null, run: summary(r), receivedAt, appliedAt: Date.now() };
+    return { kind: 'reply', requestId, action, ok: true, error: null, run: summary(r), receivedAtStep, receivedAt, appliedAt: Date.now() };
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
-    return { kind: 'reply', requestId, action, ok: false, error, run: run ? summary(run) : null, receivedAt, appliedAt: Date.now() };
+    return { kind: 'reply', requestId, action, ok: false, error, run: run ? summary(run) : null, receivedAtStep, receivedAt, appliedAt: Date.now() };
   }
 }
 
