@@ -98,7 +98,8 @@ export class LiveRunDisplay {
       samplesPerSec: info.samplesPerSec, elapsedSec: elapsed, loss: info.loss,
       etaSec: totalSteps ? (elapsed / info.step) * Math.max(0, totalSteps - info.step) : null,
     };
-    if (performance.now() >= this.#next) this.#send(false);
+    // NOTE: a batch that ends paused (step() while paused) is shown at once: nothing else follows it.
+    if (performance.now() >= this.#next || this.run.status === 'paused') this.#send(false);
   }
 
   epochEnd(_record: EpochRecord): void {

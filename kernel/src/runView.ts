@@ -89,10 +89,15 @@ export function eventTraces(p: RunPayload, perEpoch: boolean): Trace[] {
   };
   const trace = (list: RunEventPayload[], name: string, color: string): Trace[] => {
     if (list.length === 0) return [];
-    const x = list.map((e) => (perEpoch && spe ? e.step / spe : e.step));
+    // NOTE: events at one step share a marker ('pause, step').
+    const bySteps = new Map<number, RunEventPayload[]>();
+    for (const e of list) bySteps.set(e.step, [...(bySteps.get(e.step) ?? []), e]);
+    const groups = [...bySteps.values()];
+    const x = groups.map((g) => (perEpoch && spe ? g[0].step / spe : g[0].step));
     return [{
-      type: 'scatter', mode: 'markers+text', name, x, y: x.map(lossAt), text: list.map(eventLabel), textposition: 'top center',
-      hovertext: list.map((e) => `step ${e.step}: ${eventText(e)}`), hoverinfo: 'text',
+      type: 'scatter', mode: 'markers+text', name, x, y: x.map(lossAt), text: groups.map((g) => g.map(eventLabel).join(', ')),
+      textposition: name === 'changes' ? 'top center' : 'bottom center',
+      hovertext: groups.map((g) => `step ${g[0].step}: ${g.map(eventText).join(', ')}`), hoverinfo: 'text',
       marker: { color, size: 9, symbol: 'diamond' }, textfont: { color, size: 10 },
     }];
   };

@@ -183,8 +183,9 @@ describe('steering events on the run display', () => {
     expect(changes.text).toEqual(['lr=0.025', 'wd=0.001']);
     expect(changes.y.every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
     const commands = fig.data.find((t) => t.name === 'commands')!;
-    expect(commands.text).toEqual(['pause', 'resume']);
-    expect(commands.x).toEqual([1.25, 1.25]);
+    // Two events at one step share a marker.
+    expect(commands.text).toEqual(['pause, resume']);
+    expect(commands.x).toEqual([1.25]);
     const svg = figureSvg(fig);
     expect(svg).toContain('>lr=0.025</text>');
     expect(svg).toContain('>wd=0.001</text>');
