@@ -119,7 +119,7 @@ export function eventTraces(run: RunPayload, metric: Metric, opts: { color?: str
       hovertext: groups.map(g => plotlyText(`${prefix}step ${g[0].step}: ${g.map(eventText).join(', ')}`)), hoverinfo: 'text',
       marker: { color, size: 10, symbol, line: { color: '#222', width: 1 } },
       showlegend: opts.legend ?? true, ...(opts.group ? { legendgroup: opts.group } : {}),
-      ...(opts.axes ?? {}), meta: { nnlab: 'events', kind },
+      ...(opts.axes ?? {}), cliponaxis: false, meta: { nnlab: 'events', kind },
     });
   };
   make(events.filter(e => num(e.value) !== null), 'changes', opts.color ?? '#d35400', 'diamond');
@@ -159,8 +159,11 @@ export function singleRunFigure(run: RunPayload): { data: unknown[]; layout: Rec
       hovertemplate: `best epoch ${best.epoch}: %{y:.4g}<extra></extra>`,
     });
   }
-  const total = num(run.totalEpochs) ?? 1;
-  const xRange = [0, Math.max(1, total) + 0.05];
+  // NOTE: the axis spans whole epochs up to the last one reached (at most the planned total), so a
+  // long run's first epoch and its steering markers are not squeezed against the left edge.
+  const total = Math.max(1, num(run.totalEpochs) ?? 1);
+  const reached = Math.max(0, ...series(run, 'stepLoss').x, ...epochsOf(run).map(e => e.epoch));
+  const xRange = [0, Math.min(total, Math.max(1, Math.ceil(reached - 1e-9))) + 0.05];
   return {
     data,
     layout: {
