@@ -317,6 +317,8 @@ export class TrainingRun {
       throw new ArgumentError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.record(kind, value, from);
+    // NOTE: a paused loop takes the change in at once (untilApplied resolves), then waits again.
+    s.wake?.();
   }
 
   private rescaleSchedule(scheduler: Scheduler, groups: Record<string, unknown>[], lr: number, where: string): void {

@@ -115,7 +115,8 @@ describe('steering a training run in the lab', () => {
     await page.waitForFunction(() => /lr 0\.05 → 0\.005/.test(document.querySelectorAll('.jp-CodeCell')[1]?.querySelector('.nnlab-run-events')?.textContent ?? ''), null, { timeout: 10000 });
     // The marker with the new value on the loss chart.
     await page.waitForFunction(() => [...document.querySelectorAll('.jp-CodeCell')[1].querySelectorAll('.nnlab-run-chart .textpoint text')].some(t => t.textContent === 'lr=0.005'), null, { timeout: 10000 });
-    assert.match(await live().locator('.nnlab-steer-message').textContent(), /lr = 0\.005 from step \d+/);
+    await page.waitForFunction(() => /lr = 0\.005 from step \d+/.test(document.querySelectorAll('.jp-CodeCell')[1].querySelector('.nnlab-steer-message')?.textContent ?? ''), null, { timeout: 10000 })
+      .catch(async err => assert.fail(`the lr reply is not shown: '${await live().locator('.nnlab-steer-message').textContent()}' (${err.message})`));
 
     const before = await live().locator('.nnlab-steer-message').textContent();
     await live().locator('button.nnlab-steer-step').click();

@@ -123,6 +123,9 @@ export function eventsLine(run: RunPayload, max = 12): string {
 
 // ---- controls -------------------------------------------------------------------------
 
+/** The last reply shown per run id (kept while the run's status stays what it was then). */
+const lastMessages = new Map<string, { text: string; error: boolean; status: string | null }>();
+
 /** True for a run `fit` is training (it can be steered). */
 export function steerable(run: RunPayload): boolean {
   return (run.status === 'running' || run.status === 'paused') && isRecord(run.steer);
@@ -175,9 +178,17 @@ export class SteerControls {
     const live = steerable(run);
     this.node.hidden = !live;
     this.node.dataset.status = str(run.status);
+    const kept = lastMessages.get(str(run.id));
+    if (kept && this.message.textContent === '' && this.busy === 0) {
+      // NOTE: a re-created output (JupyterLab may rebuild it on an update) shows the last reply again.
+      this.message.textContent = kept.text;
+      this.message.dataset.error = kept.error ? 'true' : 'false';
+      this.saidAtStatus = kept.status;
+    }
     if (this.busy === 0 && this.saidAtStatus !== null && this.saidAtStatus !== str(run.status)) {
       this.message.textContent = '';
       this.saidAtStatus = null;
+      lastMessages.delete(str(run.id));
     }
     const paused = run.status === 'paused';
     this.pauseButton.textContent = paused ? 'Resume' : 'Pause';
@@ -213,6 +224,7 @@ export class SteerControls {
     this.saidAtStatus = this.run ? str(this.run.status) : null;
     this.message.textContent = text;
     this.message.dataset.error = error ? 'true' : 'false';
+    if (this.run) lastMessages.set(str(this.run.id), { text, error, status: this.saidAtStatus });
   }
 
   private async send(command: Omit<RunCommand, 'requestId' | 'runId'>): Promise<void> {
@@ -230,6 +242,8 @@ export class SteerControls {
       if (reply.run && this.run && this.run.id === reply.run.id) {
         this.run = { ...this.run, status: reply.run.status, events: reply.run.events, steer: reply.run.steer };
         this.saidAtStatus = reply.run.status;
+        const kept = lastMessages.get(str(this.run.id));
+        if (kept) kept.status = reply.run.status;
       }
       this.node.dispatchEvent(new CustomEvent('nnlab-steered', { detail: reply }));
     } finally {
