@@ -211,7 +211,24 @@ export interface ImagesPayload {
 
 // ---- application/vnd.nnlab.run+json ------------------------------------------------
 
-export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
+/** 'running'/'paused' while training; 'stopped' by the run's stop(), 'interrupted' by a kernel interrupt. */
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'completed' | 'interrupted' | 'failed';
+
+export type RunEventKind = 'pause' | 'resume' | 'step' | 'stop' | 'lr' | 'momentum' | 'weightDecay';
+
+/**
+ * One steering command in a run's history (src/train.ts `RunEvent`): `step`
+ * is the number of steps completed when it was given (a change at step s
+ * first acts on step s + 1); `value`/`from` are set for hyperparameter changes.
+ */
+export interface RunEventPayload {
+  step: number;
+  epoch: number;
+  kind: RunEventKind;
+  value?: number;
+  from?: number;
+  timeMs: number;
+}
 
 export interface EpochPayload {
   epoch: number;
@@ -255,6 +272,57 @@ export interface RunPayload {
   endedAt: string | null;
   /** Cost of the live display itself, when shown live. */
   display: { updates: number; displaySeconds: number; trainSeconds: number } | null;
+  /** Steering events (pause, lr change, ...), in order; absent in payloads saved before steering existed. */
+  events?: RunEventPayload[];
+  /** While `fit` trains the run: its optimiser's current values (null where it has none), for steering controls. */
+  steer?: RunHyperparameters | null;
+}
+
+/** The steerable hyperparameters of a training run's optimiser now (param group 0's). */
+export interface RunHyperparameters {
+  lr: number | null;
+  momentum: number | null;
+  weightDecay: number | null;
+}
+
+// ---- steering comm (target 'nnlab.run') --------------------------------------------
+
+/** The comm target through which a frontend steers training runs (kernel/src/steer.ts). */
+export const RUN_COMM_TARGET = 'nnlab.run';
+
+export type RunAction = 'pause' | 'resume' | 'step' | 'stop' | 'set' | 'status';
+
+/**
+ * A command from the frontend, the data of a comm_msg (or of the comm_open)
+ * on target 'nnlab.run'. `set` takes `name` ('lr', 'momentum', 'weightDecay')
+ * and `value`; `status` changes nothing. `requestId` is echoed in the reply.
+ */
+export interface RunCommand {
+  action: RunAction;
+  runId: string;
+  name?: 'lr' | 'momentum' | 'weightDecay';
+  value?: number;
+  requestId?: string;
+}
+
+/**
+ * The kernel's reply (comm_msg data), sent once the command has taken effect
+ * (the loop paused, stopped, or about to train with the new value), or at
+ * once with `ok: false` and the reason.
+ */
+export interface RunCommandReply {
+  kind: 'reply';
+  requestId: string | null;
+  action: string;
+  ok: boolean;
+  error: string | null;
+  /** The run after the command (null when no run has this id). */
+  run: { id: string; name: string; status: RunStatus; steps: number; events: RunEventPayload[]; steer: RunHyperparameters | null } | null;
+  /** Steps the run had completed when the command arrived (null when no run has this id). */
+  receivedAtStep: number | null;
+  /** Kernel clock (ms since the epoch): the command arrived, and took effect. */
+  receivedAt: number;
+  appliedAt: number;
 }
 
 // ---- application/vnd.nnlab.confusion+json -----------------------------------------

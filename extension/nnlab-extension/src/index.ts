@@ -1,7 +1,9 @@
 /**
  * nnlab's JupyterLab plugin: the Layer Inspector and Training Runs side
  * panels, and the Export weights command (command palette, and the
- * inspector's button). The MIME renderers are a separate entry (mime.ts).
+ * inspector's button). The MIME renderers are a separate entry (mime.ts);
+ * the plugin tells the run renderer's steering controls how to find an
+ * output's kernel (steer.ts).
  */
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils';
@@ -10,6 +12,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { defaultExportModel, exportWeights } from './exportWeights';
 import { LayerInspector } from './inspector';
 import { TrainingRunsPanel } from './runs/panel';
+import { setKernelLocator } from './steer';
 import { NotebookWatcher } from './watcher';
 
 const EXPORT_COMMAND = 'nnlab:export-weights';
@@ -41,6 +44,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null
   ) => {
     const watcher = new NotebookWatcher(tracker);
+    // The live training display steers its run through the kernel of the notebook it is shown in.
+    setKernelLocator(node => tracker.find(panel => panel.node.contains(node))?.sessionContext.session?.kernel ?? null);
 
     const runExport = async (model?: string): Promise<void> => {
       const kernel = watcher.kernel;
