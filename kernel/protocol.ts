@@ -89,6 +89,11 @@ export interface TensorPayload {
   valueLimit: number;
   /** The heatmap the HTML view shows (2-D, or image-like 3-D/4-D), if any. */
   heatmap: PngImage | null;
+  /**
+   * The printed tensor (PyTorch-style `tensor([...])`) of a small tensor
+   * (at most 100 values), shown before the statistics; absent or null otherwise.
+   */
+  repr?: string | null;
 }
 
 // ---- application/vnd.nnlab.model+json ------------------------------------------------
