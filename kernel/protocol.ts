@@ -264,6 +264,14 @@ export interface RunPayload {
 
 // ---- application/vnd.nnlab.confusion+json -----------------------------------------
 
+/**
+ * The confusion matrix's sequential colour scale (ColorBrewer's 9-class Blues,
+ * matplotlib's 'Blues'): 0 (no sample of the true class) is near-white, the
+ * whole row (fraction 1) darkest blue; equally spaced stops, linear in RGB
+ * between them. The kernel's HTML table and the extension's chart both use it.
+ */
+export const CONFUSION_COLORS = ['#f7fbff', '#deebf7', '#c6dbef', '#9ecae1', '#6baed6', '#4292c6', '#2171b5', '#08519c', '#08306b'] as const;
+
 export interface ConfusionPayload {
   version: 1;
   kind: 'confusion';
