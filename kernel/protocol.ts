@@ -185,8 +185,10 @@ export interface ActivationLayer {
   /** Channels in the sample (tiles available) and how many were drawn. */
   channels: number;
   shownChannels: number;
-  /** This layer's tiles alone (no label), each tile normalised to its own min/max. */
+  /** This layer's tiles alone (no label), on the payload's `scale`; constant tiles crossed out. */
   image: PngImage | null;
+  /** Indices (among the drawn tiles) of constant channels, e.g. dead ReLU units: all values equal. */
+  constantChannels?: number[];
 }
 
 export interface ActivationsPayload {
@@ -198,6 +200,8 @@ export interface ActivationsPayload {
   sampleIndex: number;
   colormap: string;
   layers: ActivationLayer[];
+  /** 'per-tile': each tile to its own min..max; 'shared': a layer's tiles to the layer's. Absent in older payloads (per-tile). */
+  scale?: 'per-tile' | 'shared';
 }
 
 // ---- application/vnd.nnlab.images+json (filters, image grids) --------------------------
@@ -212,6 +216,10 @@ export interface ImagesPayload {
   cols: number;
   colormap: string;
   image: PngImage;
+  /** 'per-tile': each filter to its own max |w|; 'shared': one scale for the whole weight. Absent in older payloads. */
+  scale?: 'per-tile' | 'shared';
+  /** Row-major indices of the constant tiles (all values equal, e.g. a zeroed filter), crossed out in the image. */
+  constantTiles?: number[];
 }
 
 // ---- application/vnd.nnlab.run+json ------------------------------------------------
