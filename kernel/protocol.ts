@@ -248,7 +248,10 @@ export interface RunProgress {
   elapsedSec: number;
   /** Estimated seconds left; null when unknown. */
   etaSec: number | null;
+  /** The last batch's loss. */
   loss: number;
+  /** The running mean of this epoch's batch losses so far, weighted by batch size (the headline loss; at the epoch's end its train loss). */
+  epochLoss?: number | null;
 }
 
 export interface RunPayload {
@@ -260,8 +263,12 @@ export interface RunPayload {
   hyperparameters: Record<string, unknown>;
   totalEpochs: number;
   epochs: EpochPayload[];
-  /** Step losses, bucket-averaged to at most `maxPoints`; x in epochs (step / steps per epoch). */
-  steps: { x: number[]; loss: number[]; count: number; stepsPerEpoch: number | null };
+  /**
+   * Step losses, bucket-averaged to at most `maxPoints`; x in epochs (step / steps per epoch).
+   * `xScale` 'log' (runs of 20 epochs or more): the chart's x axis is log-scaled and the
+   * buckets log-spaced, so the early epochs keep their detail; absent in older payloads (linear).
+   */
+  steps: { x: number[]; loss: number[]; count: number; stepsPerEpoch: number | null; xScale?: 'linear' | 'log' };
   progress: RunProgress | null;
   error: string | null;
   startedAt: string;

@@ -62,6 +62,7 @@ export class LiveRunDisplay {
   readonly state: LiveRunState;
   #handle: DisplayHandle | null = null;
   #next = 0;
+  #epoch = { epoch: -1, lossSum: 0, samples: 0, lastSeen: 0 };
 
   constructor(readonly run: TrainingRun, readonly opts: { minIntervalMs?: number; maxOverhead?: number; display?: boolean; stepsPerEpoch?: number | null } = {}) {
     this.state = { progress: null, stepsPerEpoch: opts.stepsPerEpoch ?? null, updates: 0, displayMs: 0, startedMs: performance.now(), endedMs: null };
@@ -86,9 +87,18 @@ export class LiveRunDisplay {
     const bpe = Number.isFinite(info.batchesPerEpoch) ? info.batchesPerEpoch : null;
     if (bpe) this.state.stepsPerEpoch = bpe;
     const totalSteps = bpe ? bpe * totalEpochs : null;
+    // NOTE: the headline is the epoch's running mean (weighted by batch size, as fit's trainLoss), not the noisy last batch.
+    const e = this.#epoch;
+    if (info.epoch !== e.epoch) Object.assign(e, { epoch: info.epoch, lossSum: 0, samples: 0 });
+    const n = Math.max(1, info.samplesSeen - e.lastSeen);
+    e.lastSeen = info.samplesSeen;
+    if (Number.isFinite(info.loss)) {
+      e.lossSum += info.loss * n;
+      e.samples += n;
+    }
     this.state.progress = {
       epoch: info.epoch, totalEpochs, batch: info.batch, batchesPerEpoch: bpe, samplesSeen: info.samplesSeen,
-      samplesPerSec: info.samplesPerSec, elapsedSec: elapsed, loss: info.loss,
+      samplesPerSec: info.samplesPerSec, elapsedSec: elapsed, loss: info.loss, epochLoss: e.samples > 0 ? e.lossSum / e.samples : null,
       etaSec: totalSteps ? (elapsed / info.step) * Math.max(0, totalSteps - info.step) : null,
     };
     if (performance.now() >= this.#next) this.#send(false);
