@@ -60,9 +60,10 @@ export function displayStats(run: TrainingRun): DisplayStats | null {
  */
 export class LiveRunDisplay {
   readonly state: LiveRunState;
+  /** The current epoch's batch-size-weighted loss sum, for the headline's running mean. */
+  #epoch = { epoch: -1, lossSum: 0, samples: 0, lastSeen: 0 };
   #handle: DisplayHandle | null = null;
   #next = 0;
-  #epoch = { epoch: -1, lossSum: 0, samples: 0, lastSeen: 0 };
 
   constructor(readonly run: TrainingRun, readonly opts: { minIntervalMs?: number; maxOverhead?: number; display?: boolean; stepsPerEpoch?: number | null } = {}) {
     this.state = { progress: null, stepsPerEpoch: opts.stepsPerEpoch ?? null, updates: 0, displayMs: 0, startedMs: performance.now(), endedMs: null };
