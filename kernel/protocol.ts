@@ -89,6 +89,11 @@ export interface TensorPayload {
   valueLimit: number;
   /** The heatmap the HTML view shows (2-D, or image-like 3-D/4-D), if any. */
   heatmap: PngImage | null;
+  /**
+   * The printed tensor (PyTorch-style `tensor([...])`) of a small tensor
+   * (at most 100 values), shown before the statistics; absent or null otherwise.
+   */
+  repr?: string | null;
 }
 
 // ---- application/vnd.nnlab.model+json ------------------------------------------------
@@ -180,8 +185,10 @@ export interface ActivationLayer {
   /** Channels in the sample (tiles available) and how many were drawn. */
   channels: number;
   shownChannels: number;
-  /** This layer's tiles alone (no label), each tile normalised to its own min/max. */
+  /** This layer's tiles alone (no label), on the payload's `scale`; constant tiles crossed out. */
   image: PngImage | null;
+  /** Indices (among the drawn tiles) of constant channels, e.g. dead ReLU units: all values equal. */
+  constantChannels?: number[];
 }
 
 export interface ActivationsPayload {
@@ -193,6 +200,8 @@ export interface ActivationsPayload {
   sampleIndex: number;
   colormap: string;
   layers: ActivationLayer[];
+  /** 'per-tile': each tile to its own min..max; 'shared': a layer's tiles to the layer's. Absent in older payloads (per-tile). */
+  scale?: 'per-tile' | 'shared';
 }
 
 // ---- application/vnd.nnlab.images+json (filters, image grids) --------------------------
@@ -207,6 +216,10 @@ export interface ImagesPayload {
   cols: number;
   colormap: string;
   image: PngImage;
+  /** 'per-tile': each filter to its own max |w|; 'shared': one scale for the whole weight. Absent in older payloads. */
+  scale?: 'per-tile' | 'shared';
+  /** Row-major indices of the constant tiles (all values equal, e.g. a zeroed filter), crossed out in the image. */
+  constantTiles?: number[];
 }
 
 // ---- application/vnd.nnlab.run+json ------------------------------------------------
@@ -252,7 +265,10 @@ export interface RunProgress {
   elapsedSec: number;
   /** Estimated seconds left; null when unknown. */
   etaSec: number | null;
+  /** The last batch's loss. */
   loss: number;
+  /** The running mean of this epoch's batch losses so far, weighted by batch size (the headline loss; at the epoch's end its train loss). */
+  epochLoss?: number | null;
 }
 
 export interface RunPayload {
@@ -264,8 +280,12 @@ export interface RunPayload {
   hyperparameters: Record<string, unknown>;
   totalEpochs: number;
   epochs: EpochPayload[];
-  /** Step losses, bucket-averaged to at most `maxPoints`; x in epochs (step / steps per epoch). */
-  steps: { x: number[]; loss: number[]; count: number; stepsPerEpoch: number | null };
+  /**
+   * Step losses, bucket-averaged to at most `maxPoints`; x in epochs (step / steps per epoch).
+   * `xScale` 'log' (runs of 20 epochs or more): the chart's x axis is log-scaled and the
+   * buckets log-spaced, so the early epochs keep their detail; absent in older payloads (linear).
+   */
+  steps: { x: number[]; loss: number[]; count: number; stepsPerEpoch: number | null; xScale?: 'linear' | 'log' };
   progress: RunProgress | null;
   error: string | null;
   startedAt: string;
@@ -326,6 +346,14 @@ export interface RunCommandReply {
 }
 
 // ---- application/vnd.nnlab.confusion+json -----------------------------------------
+
+/**
+ * The confusion matrix's sequential colour scale (ColorBrewer's 9-class Blues,
+ * matplotlib's 'Blues'): 0 (no sample of the true class) is near-white, the
+ * whole row (fraction 1) darkest blue; equally spaced stops, linear in RGB
+ * between them. The kernel's HTML table and the extension's chart both use it.
+ */
+export const CONFUSION_COLORS = ['#f7fbff', '#deebf7', '#c6dbef', '#9ecae1', '#6baed6', '#4292c6', '#2171b5', '#08519c', '#08306b'] as const;
 
 export interface ConfusionPayload {
   version: 1;

@@ -64,6 +64,8 @@ export function displayStats(run: TrainingRun): DisplayStats | null {
  */
 export class LiveRunDisplay {
   readonly state: LiveRunState;
+  /** The current epoch's batch-size-weighted loss sum, for the headline's running mean. */
+  #epoch = { epoch: -1, lossSum: 0, samples: 0, lastSeen: 0 };
   #handle: DisplayHandle | null = null;
   #next = 0;
   #offEvent: () => void;
@@ -93,9 +95,18 @@ export class LiveRunDisplay {
     const bpe = Number.isFinite(info.batchesPerEpoch) ? info.batchesPerEpoch : null;
     if (bpe) this.state.stepsPerEpoch = bpe;
     const totalSteps = bpe ? bpe * totalEpochs : null;
+    // NOTE: the headline is the epoch's running mean (weighted by batch size, as fit's trainLoss), not the noisy last batch.
+    const e = this.#epoch;
+    if (info.epoch !== e.epoch) Object.assign(e, { epoch: info.epoch, lossSum: 0, samples: 0 });
+    const n = Math.max(1, info.samplesSeen - e.lastSeen);
+    e.lastSeen = info.samplesSeen;
+    if (Number.isFinite(info.loss)) {
+      e.lossSum += info.loss * n;
+      e.samples += n;
+    }
     this.state.progress = {
       epoch: info.epoch, totalEpochs, batch: info.batch, batchesPerEpoch: bpe, samplesSeen: info.samplesSeen,
-      samplesPerSec: info.samplesPerSec, elapsedSec: elapsed, loss: info.loss,
+      samplesPerSec: info.samplesPerSec, elapsedSec: elapsed, loss: info.loss, epochLoss: e.samples > 0 ? e.lossSum / e.samples : null,
       etaSec: totalSteps ? (elapsed / info.step) * Math.max(0, totalSteps - info.step) : null,
     };
     // NOTE: a batch that ends paused (step() while paused) is shown at once: nothing else follows it.

@@ -4,7 +4,11 @@
  * (plotly JSON, and the same chart as a static SVG inside the HTML).
  *
  * Step losses are bucket-averaged to at most `maxPoints` points, so a bundle
- * stays small (tens of kB) however long the run.
+ * stays small (tens of kB) however long the run. A run of `LONG_RUN_EPOCHS`
+ * (20) epochs or more is drawn on a log-scaled x axis with log-spaced buckets,
+ * so its first epochs stay readable next to the hundredth. The headline loss
+ * of a live run is the running mean of the current epoch (the last batch's
+ * loss follows in brackets). The accuracy axis appears only with accuracies.
  *
  * @example runBundle(run)['application/vnd.nnlab.run+json'].epochs
  */
@@ -21,13 +25,38 @@ export interface RunViewOptions {
   maxPoints?: number;
 }
 
-/** Bucket means of `values` to at most `maxPoints`; x = bucket centre (1-based step) / stepsPerEpoch. */
-export function downsampleSteps(values: readonly number[], maxPoints: number, stepsPerEpoch: number | null): { x: number[]; loss: number[] } {
+/** Runs planned for (or run) this many epochs or more are charted on a log-scaled x axis. */
+export const LONG_RUN_EPOCHS = 20;
+
+/**
+ * The bucket edges over steps [0, n): `linear`, equal buckets of ceil(n / maxPoints);
+ * `log`, edges round(n^(k / maxPoints)) (deduplicated), so early steps stay single.
+ */
+function bucketEdges(n: number, maxPoints: number, spacing: 'linear' | 'log'): number[] {
+  const edges = [0];
+  if (spacing === 'log' && n > maxPoints) {
+    for (let k = 1; k <= maxPoints; k++) {
+      const e = Math.min(n, Math.round(Math.pow(n, k / maxPoints)));
+      if (e > edges[edges.length - 1]) edges.push(e);
+    }
+  } else {
+    const bucket = Math.max(1, Math.ceil(n / maxPoints));
+    for (let e = bucket; e < n + bucket; e += bucket) edges.push(Math.min(n, e));
+  }
+  if (edges[edges.length - 1] < n) edges.push(n);
+  return edges;
+}
+
+/**
+ * Bucket means of `values` to at most `maxPoints` (equal or log-spaced buckets);
+ * x = bucket centre (1-based step) / stepsPerEpoch.
+ */
+export function downsampleSteps(values: readonly number[], maxPoints: number, stepsPerEpoch: number | null, spacing: 'linear' | 'log' = 'linear'): { x: number[]; loss: number[] } {
   const n = values.length;
-  const bucket = Math.max(1, Math.ceil(n / maxPoints));
+  const edges = bucketEdges(n, maxPoints, spacing);
   const x: number[] = [], loss: number[] = [];
-  for (let start = 0; start < n; start += bucket) {
-    const end = Math.min(n, start + bucket);
+  for (let b = 0; b + 1 < edges.length; b++) {
+    const start = edges[b], end = edges[b + 1];
     let sum = 0, k = 0;
     for (let i = start; i < end; i++) if (Number.isFinite(values[i])) (sum += values[i]), k++;
     if (k === 0) continue;
@@ -46,12 +75,13 @@ export function runPayload(run: TrainingRun, opts: RunViewOptions = {}): RunPayl
     epoch: e.epoch, trainLoss: finiteOrNull(e.trainLoss), trainAccuracy: finiteOrNull(e.trainAccuracy), valLoss: finiteOrNull(e.valLoss),
     valAccuracy: finiteOrNull(e.valAccuracy), lr: finiteOrNull(e.lr), samplesPerSec: finiteOrNull(e.samplesPerSec), seconds: finiteOrNull(e.seconds),
   }));
-  const steps = downsampleSteps(run.stepLosses, opts.maxPoints ?? 400, stepsPerEpoch);
+  const xScale = Math.max(run.totalEpochs, run.epochs.length) >= LONG_RUN_EPOCHS ? 'log' : 'linear';
+  const steps = downsampleSteps(run.stepLosses, opts.maxPoints ?? 400, stepsPerEpoch, xScale);
   const trainSeconds = live ? ((live.endedMs ?? performance.now()) - live.startedMs) / 1000 : 0;
   return {
     version: 1, kind: 'run', id: run.id, name: run.name, status: run.status,
     hyperparameters: jsonSafe(run.hyperparameters), totalEpochs: run.totalEpochs, epochs,
-    steps: { ...steps, count: run.stepLosses.length, stepsPerEpoch },
+    steps: { ...steps, count: run.stepLosses.length, stepsPerEpoch, xScale },
     progress: live?.progress ?? null, error: run.error,
     startedAt: run.startedAt.toISOString(), endedAt: run.endedAt ? run.endedAt.toISOString() : null,
     display: live ? { updates: live.updates, displaySeconds: live.displayMs / 1000, trainSeconds } : null,
@@ -138,11 +168,12 @@ export function runFigure(p: RunPayload): FigureSpec {
   series('train acc', 'trainAccuracy', '#00cc96', 'y2', 'dash');
   series('val acc', 'valAccuracy', '#ab63fa', 'y2', 'dash');
   const hasAcc = data.some((t) => t.yaxis === 'y2');
+  const logX = p.steps.xScale === 'log';
   return {
     data,
     layout: {
       title: `${p.name} (${p.status})`, height: 320, width: 640,
-      xaxis: { title: perEpoch ? 'epoch' : 'step' }, yaxis: { title: 'loss' },
+      xaxis: { title: `${perEpoch ? 'epoch' : 'step'}${logX ? ' (log scale)' : ''}`, ...(logX ? { type: 'log' as const } : {}) }, yaxis: { title: 'loss' },
       ...(hasAcc ? { yaxis2: { title: 'accuracy', overlaying: 'y', side: 'right', range: [0, 1] } } : {}),
       legend: { orientation: 'h' }, margin: { t: 40, r: 60 },
     },
@@ -155,7 +186,8 @@ function progressLine(p: RunPayload): string {
   const g = p.progress;
   if (!g) return p.status === 'running' ? 'starting…' : '';
   const batches = g.batchesPerEpoch ? `${g.batch}/${g.batchesPerEpoch}` : `${g.batch}`;
-  return `${p.status === 'paused' ? 'paused · ' : ''}epoch ${g.epoch}/${g.totalEpochs} · batch ${batches} · ${fmtCount(g.samplesPerSec)} samples/s · elapsed ${fmtDuration(g.elapsedSec)}${p.status === 'running' ? ` · ETA ${fmtDuration(g.etaSec)}` : ''} · loss ${fmtNum(g.loss)}`;
+  const loss = g.epochLoss !== undefined && g.epochLoss !== null ? `loss ${fmtNum(g.epochLoss)} (epoch mean; last batch ${fmtNum(g.loss)})` : `loss ${fmtNum(g.loss)}`;
+  return `${p.status === 'paused' ? 'paused · ' : ''}epoch ${g.epoch}/${g.totalEpochs} · batch ${batches} · ${fmtCount(g.samplesPerSec)} samples/s · elapsed ${fmtDuration(g.elapsedSec)}${p.status === 'running' ? ` · ETA ${fmtDuration(g.etaSec)}` : ''} · ${loss}`;
 }
 
 /** Fraction of the planned batches done (0..1), or null when unknown. */

@@ -56,15 +56,21 @@ export function loadPlotly(): Promise<PlotlyApi> {
   return loading;
 }
 
-/** Plot options for every nnlab chart: no logo, no network, resizes with its box. */
+/**
+ * Plot options for every nnlab chart: no logo, no network, resizes with its
+ * box, and a short modebar (download, zoom, pan, reset: about 110 px).
+ */
 export const PLOT_CONFIG = Object.freeze({
   displaylogo: false,
   responsive: true,
   showLink: false,
   showSendToCloud: false,
   showEditInChartStudio: false,
-  modeBarButtonsToRemove: ['sendDataToCloud', 'select2d', 'lasso2d'],
+  modeBarButtonsToRemove: ['sendDataToCloud', 'select2d', 'lasso2d', 'zoomIn2d', 'zoomOut2d', 'autoScale2d', 'toggleSpikelines', 'hoverClosestCartesian', 'hoverCompareCartesian'],
 });
+
+/** The strip plotly's modebar takes at the top right of a plot (px); the top margin is at least this. */
+export const MODEBAR_HEIGHT = 30;
 
 /** An untrusted string as plotly text: `&`, `<`, `>` become entities (shown literally). */
 export function plotlyText(s: unknown): string {
@@ -81,16 +87,28 @@ export function themeColors(el: HTMLElement): { font: string; grid: string; pape
   return { font: v('--jp-ui-font-color1', '#333'), grid: v('--jp-border-color2', '#ddd'), paper: 'rgba(0,0,0,0)' };
 }
 
-/** A base layout: transparent background, theme font colour, small margins. */
+/**
+ * A base layout: transparent background, theme font colour, small margins.
+ * The modebar (top right, on hover) never covers the plot or its title: the
+ * top margin is at least `MODEBAR_HEIGHT`, and a title without its own
+ * position sits at the left of that strip.
+ */
 export function baseLayout(el: HTMLElement, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const c = themeColors(el);
-  return {
+  const layout: Record<string, unknown> = {
     paper_bgcolor: c.paper,
     plot_bgcolor: c.paper,
     font: { color: c.font, size: 11 },
-    margin: { l: 50, r: 20, t: 30, b: 40 },
     ...extra,
   };
+  const margin = { l: 50, r: 20, t: 30, b: 40, ...(typeof extra.margin === 'object' && extra.margin ? extra.margin : {}) } as Record<string, unknown>;
+  margin.t = Math.max(typeof margin.t === 'number' ? margin.t : 0, MODEBAR_HEIGHT);
+  layout.margin = margin;
+  const title = typeof layout.title === 'string' ? { text: layout.title } : layout.title;
+  if (title && typeof title === 'object' && !('x' in title) && !('xanchor' in title)) {
+    layout.title = { ...title, x: 0, xref: 'container', xanchor: 'left', y: 1, yref: 'container', yanchor: 'top', pad: { l: 10, t: 8 } };
+  }
+  return layout;
 }
 
 /**

@@ -39,7 +39,9 @@ export function progressText(p: RunPayload): string {
     `elapsed ${fmtSeconds(g.elapsedSec)}`,
   ];
   if (p.status === 'running') parts.push(`ETA ${fmtSeconds(g.etaSec)}`);
-  parts.push(`loss ${fmtNumber(g.loss)}`);
+  // NOTE: the headline is the epoch's running mean; the last batch's loss alone is noisy.
+  const epochLoss = num(g.epochLoss);
+  parts.push(epochLoss !== null ? `loss ${fmtNumber(epochLoss)} (epoch mean; last batch ${fmtNumber(g.loss)})` : `loss ${fmtNumber(g.loss)}`);
   return parts.join(' · ');
 }
 

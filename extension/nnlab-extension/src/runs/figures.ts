@@ -127,9 +127,15 @@ export function eventTraces(run: RunPayload, metric: Metric, opts: { color?: str
   return traces;
 }
 
-/** One run: loss (left: steps, train and validation per epoch) and accuracy (right), best epoch marked. */
+/**
+ * One run: loss (left: steps, train and validation per epoch) and accuracy
+ * (right, only when the run has accuracies: otherwise the loss takes the
+ * whole width), best epoch marked. A payload with `steps.xScale` 'log' (a long
+ * run) gets log-scaled x axes, so its first epochs stay readable.
+ */
 export function singleRunFigure(run: RunPayload): { data: unknown[]; layout: Record<string, unknown> } {
   const data: unknown[] = [];
+  const hasAcc = series(run, 'trainAccuracy').x.length > 0 || series(run, 'valAccuracy').x.length > 0;
   const line = (metric: Metric, name: string, color: string, axis: 1 | 2, dash = 'solid', mode = 'lines+markers') => {
     const s = series(run, metric);
     if (s.x.length === 0) return;
@@ -148,7 +154,7 @@ export function singleRunFigure(run: RunPayload): { data: unknown[]; layout: Rec
   const best = bestEpoch(run);
   const shapes: unknown[] = [];
   if (best) {
-    for (const [x, y] of [['x', 'y'], ['x2', 'y2']]) {
+    for (const [x, y] of hasAcc ? [['x', 'y'], ['x2', 'y2']] : [['x', 'y']]) {
       shapes.push({ type: 'line', xref: x, yref: `${y} domain`, x0: best.epoch, x1: best.epoch, y0: 0, y1: 1, line: { color: '#888', dash: 'dot', width: 1 } });
     }
     const axis = best.metric === 'valAccuracy' ? 2 : 1;
@@ -159,22 +165,28 @@ export function singleRunFigure(run: RunPayload): { data: unknown[]; layout: Rec
       hovertemplate: `best epoch ${best.epoch}: %{y:.4g}<extra></extra>`,
     });
   }
-  // NOTE: the axis spans whole epochs up to the last one reached (at most the planned total), so a
-  // long run's first epoch and its steering markers are not squeezed against the left edge.
+  // NOTE: the linear axis spans whole epochs up to the last one reached (at most the planned total), so a
+  // run's first epoch and its steering markers are not squeezed against the left edge.
   const total = Math.max(1, num(run.totalEpochs) ?? 1);
   const reached = Math.max(0, ...series(run, 'stepLoss').x, ...epochsOf(run).map(e => e.epoch));
-  const xRange = [0, Math.min(total, Math.max(1, Math.ceil(reached - 1e-9))) + 0.05];
+  const shown = Math.min(total, Math.max(1, Math.ceil(reached - 1e-9)));
+  const logX = isRecord(run.steps) && run.steps.xScale === 'log';
+  const steps = series(run, 'stepLoss').x;
+  const first = Math.min(1, ...steps.filter(x => x > 0));
+  // NOTE: plotly takes a log axis' range in log10 units.
+  const xAxis = (domain: number[]) => logX
+    ? { title: { text: 'epoch (log scale)' }, type: 'log', range: [Math.log10(first), Math.log10(total * 1.05)], domain }
+    : { title: { text: 'epoch' }, range: [0, shown + 0.05], domain };
   return {
     data,
     layout: {
-      grid: { rows: 1, columns: 2, pattern: 'independent' },
-      xaxis: { title: { text: 'epoch' }, range: xRange, domain: [0, 0.46] },
+      ...(hasAcc ? { grid: { rows: 1, columns: 2, pattern: 'independent' } } : {}),
+      xaxis: xAxis(hasAcc ? [0, 0.46] : [0, 1]),
       yaxis: { title: { text: 'loss' } },
-      xaxis2: { title: { text: 'epoch' }, range: xRange, domain: [0.56, 1] },
-      yaxis2: { title: { text: 'accuracy' }, range: [0, 1] },
+      ...(hasAcc ? { xaxis2: xAxis([0.56, 1]), yaxis2: { title: { text: 'accuracy' }, range: [0, 1] } } : {}),
       shapes,
       legend: { orientation: 'h', y: -0.25 },
-      margin: { l: 50, r: 15, t: 20, b: 40 },
+      margin: { l: 50, r: 15, t: 30, b: 40 },
     },
   };
 }
