@@ -34,3 +34,4 @@ export { query, answerQuery, queryBundle } from './query';
 export { track } from './registry';
 export { moduleBundle, installDisplayMethods } from './install';
 export { makeFitInterruptible } from './registry';
+export { Playground, PlaygroundFrame, DEFAULT_SETTINGS as PLAYGROUND_DEFAULTS, ACTIVATIONS as PLAYGROUND_ACTIVATIONS, type PlaygroundSettings, type PlaygroundRunOptions, type PlaygroundStats, type PlaygroundActivation } from './playground';
