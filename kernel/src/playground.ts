@@ -41,7 +41,7 @@ import { Generator } from '../../src/random';
 import { tensor, type Tensor } from '../../src/tensor';
 import type { MediaBundle } from '../protocol';
 import { Canvas, FRAME, INK, MUTED, WHITE } from './canvas';
-import { display } from './display';
+import { bundleOf, display, DISPLAY } from './display';
 import { textWidth } from './font';
 import { finiteRange } from './tiles';
 import * as widgets from './widgets';
@@ -157,7 +157,7 @@ export class PlaygroundFrame implements PlaygroundStats {
       + `train accuracy ${(100 * this.trainAccuracy).toFixed(1)}%, test accuracy ${(100 * this.testAccuracy).toFixed(1)}%`;
   }
 
-  [Symbol.for('Jupyter.display')](): MediaBundle {
+  [DISPLAY](): MediaBundle {
     return { 'image/png': this.png.toString('base64'), 'text/plain': this.toString() };
   }
 }
@@ -536,8 +536,8 @@ export class Playground {
     display(this.widget());
   }
 
-  [Symbol.for('Jupyter.display')](): MediaBundle {
-    return (this.widget() as unknown as { [k: symbol]: () => MediaBundle })[Symbol.for('Jupyter.display')]();
+  [DISPLAY](): MediaBundle {
+    return bundleOf(this.widget());
   }
 }
 

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ArgumentError } from '../../src';
 import { dispatchCommMessage, setCommTransport, type JSONObject } from '../../kernel/src/comm';
 import { Playground } from '../../kernel/src/playground';
-import { setDisplaySink } from '../../kernel/src/display';
+import { bundleOf, setDisplaySink } from '../../kernel/src/display';
 import { decodePNG } from './png-decode';
 import { FRAME } from '../../kernel/src/canvas';
 
@@ -51,7 +51,7 @@ describe('Playground, headless', () => {
       expect(b.png.equals(a.png)).toBe(true);
       const c = await new Playground({ dataset: 'circle', seed: 5 }).run({ steps: 300 });
       expect(c.png.equals(a.png)).toBe(false);
-      const bundle = a[Symbol.for('Jupyter.display')]();
+      const bundle = bundleOf(a);
       expect(Buffer.from(bundle['image/png'] as string, 'base64').equals(a.png)).toBe(true);
       expect(bundle['text/plain']).toMatch(/^Playground circle \(noise 0\), 4-4 tanh, lr 0.1, L2 0, batch 10: step 300, train loss [\d.]+, test loss [\d.]+, train accuracy [\d.]+%, test accuracy [\d.]+%$/);
     } finally {
