@@ -509,7 +509,19 @@ export class Playground {
     this.#ui?.setPlaying(false);
   }
 
+  /** The frames, until paused; an error stops the loop, shows in the status line and goes to stderr (the kernel log). */
   private async loop(): Promise<void> {
+    try {
+      await this.frames();
+    } catch (err) {
+      this.pause();
+      const message = `Playground stopped at step ${this.#step}: ${err instanceof Error ? err.message : String(err)}`;
+      this.#ui?.status.setState({ value: message });
+      console.error(message);
+    }
+  }
+
+  private async frames(): Promise<void> {
     while (this.#playing) {
       const t0 = performance.now();
       this.trainFrame();

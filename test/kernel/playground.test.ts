@@ -179,6 +179,20 @@ describe('Playground widgets', () => {
     expect(pg.framesPerSecond).toBeGreaterThan(0);
   });
 
+  it('stops the live loop on an error and says why in the status line', async () => {
+    fakeFrontend();
+    const pg = new Playground();
+    const box = pg.widget();
+    const status = box.children[4] as unknown as { value: string };
+    pg.draw = () => {
+      throw new Error('no canvas today');
+    };
+    pg.play();
+    await sleep(100);
+    expect(pg.playing).toBe(false);
+    expect(status.value).toMatch(/^Playground stopped at step \d+: no canvas today$/);
+  });
+
   it('follows settings changed from code, and Reset draws fresh weights', async () => {
     const fe = fakeFrontend();
     const pg = new Playground();
