@@ -653,7 +653,8 @@ class PlaygroundWidgets {
   }
 
   show(frame: PlaygroundFrame): void {
-    this.image.value = frame.png;
+    // NOTE: the image's own width, so the browser shows its pixels as they are (the 5x8 font stays sharp)
+    this.image.setState({ value: frame.png, width: String(frame.width) });
     const fps = this.playground.playing && this.playground.framesPerSecond > 0 ? `   ${this.playground.framesPerSecond.toFixed(0)} frames/s` : '';
     this.status.value = `step ${frame.step}   train loss ${frame.trainLoss.toFixed(3)}   test loss ${frame.testLoss.toFixed(3)}   test accuracy ${(100 * frame.testAccuracy).toFixed(1)}%${fps}`;
   }
