@@ -38,3 +38,4 @@ export { track } from './registry';
 export { moduleBundle, installDisplayMethods } from './install';
 export { makeFitInterruptible } from './registry';
 export { steerRun, registerSteeringTarget } from './steer';
+export { Playground, PlaygroundFrame, DEFAULT_SETTINGS as PLAYGROUND_DEFAULTS, ACTIVATIONS as PLAYGROUND_ACTIVATIONS, type PlaygroundSettings, type PlaygroundRunOptions, type PlaygroundStats, type PlaygroundActivation } from './playground';
