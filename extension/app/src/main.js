@@ -38,7 +38,24 @@ async function settled(promises, what) {
   return modules;
 }
 
+/**
+ * Keeps the arrow keys for a focused widget slider. JupyterLab binds ArrowLeft
+ * and ArrowRight in a notebook's command mode (collapse / expand headings) for
+ * any focused element in it, which swallows the keys a slider handle
+ * (noUiSlider, role="slider") moves by; Lumino skips shortcuts for targets
+ * marked data-lm-suppress-shortcuts.
+ */
+function keepArrowKeysForWidgetSliders() {
+  document.addEventListener('focusin', event => {
+    const target = event.target;
+    if (target instanceof HTMLElement && target.getAttribute('role') === 'slider' && target.closest('.jupyter-widgets')) {
+      target.dataset.lmSuppressShortcuts = 'true';
+    }
+  });
+}
+
 export async function main(federated) {
+  keepArrowKeysForWidgetSliders();
   await import('@nnlab-lab/generated/styles.js');
 
   const federatedNames = new Set(federated.map(ext => ext.name));
