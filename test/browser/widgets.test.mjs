@@ -179,8 +179,7 @@ describe('Jupyter widgets in nnlab JupyterLab', () => {
 
   test('moving the slider with the arrow keys changes the kernel-side value', async () => {
     await sliderHandle().focus();
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('ArrowRight');
+    for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowLeft']) await page.keyboard.press(key);
     await page.waitForFunction(() => document.querySelector('.widget-slider .widget-readout')?.textContent === '5', null, { timeout: 10000 });
     await waitForEcho('value', 5);
     await runCell(CELL.printValue);
