@@ -16,10 +16,12 @@
 import { installDisplayMethods } from './install';
 import { makeFitInterruptible } from './registry';
 import { registerSteeringTarget } from './steer';
+import { registerWidgetTargets } from './widgets/widget';
 
 installDisplayMethods();
 makeFitInterruptible();
 registerSteeringTarget();
+registerWidgetTargets();
 
 export * from '../protocol';
 export {

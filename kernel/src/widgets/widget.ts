@@ -253,7 +253,7 @@ export class Widget {
     let round = this.applyValues(given);
     for (let i = 0; round.length > 0 && i < 4; i++) round = this.applyValues(this.derive(round));
     this.validate();
-    ensureTargets();
+    registerWidgetTargets();
     this.modelId = this.open();
   }
 
@@ -520,11 +520,13 @@ export function liveWidgets(): Widget[] {
  * Registers the two comm targets the frontend opens: `jupyter.widget.control`
  * (one `request_states` for every widget's state, how jupyterlab-manager
  * restores widgets after a page reload) and `jupyter.widget` (frontend-made
- * models, which nnlab does not create: refused with a reason).
+ * models, which nnlab does not create: refused with a reason). The kernel
+ * layer registers them as it loads, so a fresh kernel answers the lab's
+ * restore request (with no widgets) instead of refusing it.
  */
-function ensureTargets(): void {
+export function registerWidgetTargets(): void {
   const reg = registry();
-  if (reg.targetsRegistered || !commsAvailable()) return;
+  if (reg.targetsRegistered) return;
   reg.targetsRegistered = true;
   registerCommTarget(CONTROL_TARGET, (comm) => {
     comm.onMsg((msg) => {
