@@ -15,7 +15,7 @@ import { inspect } from 'node:util';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from './errors';
 import { Generator, globalGenerator } from './random';
 import { checkShape, contiguousStrides, sizeOf } from './shape';
-import { backward as runBackward, type Node } from './autograd';
+import { backward as runBackward, type BackwardOptions, type Node } from './autograd';
 import { stridedCopy, type Storage } from './kernels/elementwise';
 import * as E from './ops/elementwise';
 import * as R from './ops/reduce';
@@ -148,6 +148,11 @@ export class Tensor {
     return build(0, 0);
   }
 
+  /** PyTorch's name for `toArray()`: nested JavaScript arrays (a number for a 0-d tensor). */
+  tolist(): NestedArray {
+    return this.toArray();
+  }
+
   /** The values as a flat number[]. */
   toFlatArray(): number[] {
     return Array.from(this.values());
@@ -182,9 +187,15 @@ export class Tensor {
     return this;
   }
 
-  /** Backpropagates from this tensor (a scalar, or pass the gradient of the same shape). */
-  backward(gradient?: Tensor): void {
-    runBackward(this, gradient);
+  /**
+   * Backpropagates from this tensor (a scalar, or pass the gradient of the same
+   * shape). A second backward through the same graph throws unless the first
+   * had `{ retainGraph: true }`, as in PyTorch.
+   * @example loss.backward({ retainGraph: true }); loss.backward();
+   */
+  backward(gradient?: Tensor | BackwardOptions, opts?: BackwardOptions): void {
+    if (gradient !== undefined && !(gradient instanceof Tensor)) runBackward(this, undefined, gradient);
+    else runBackward(this, gradient, opts);
   }
 
   toDType(dtype: DType): Tensor {
