@@ -34,3 +34,4 @@ export { query, answerQuery, queryBundle } from './query';
 export { track } from './registry';
 export { moduleBundle, installDisplayMethods } from './install';
 export { makeFitInterruptible } from './registry';
+export { showInternalFrames } from './traceback';
