@@ -173,8 +173,15 @@ export function cellTraceback(ts: any, e: Error, cells: ReadonlyMap<string, Reco
         out.push(`        ${cell.source.split('\n')[line].trim()}`);
         continue;
       }
-      if (cell && !internal) {
-        hidden++; // tslab's wrapper around the cell
+      if (cell && Number(m[4]) > cell.generated.split('\n').length) {
+        if (!internal) {
+          hidden++; // tslab's wrapper around the cell
+          continue;
+        }
+      } else if (cell) {
+        // NOTE: a cell too large to align: say where in the JavaScript tslab ran.
+        const where = `${cell.label}, line ${m[4]} of the compiled JavaScript`;
+        out.push(m[2] ? `    at ${m[2].replace(/^Proxy\./, '')} (${where})` : `    at ${where}`);
         continue;
       }
     }

@@ -65,6 +65,14 @@ describe('cellTraceback', () => {
       "(2 frames inside nnlab, Node or tslab hidden; showInternalFrames(true) from 'nnlab/kernel' shows them)",
     ]);
   });
+  it('a cell too large to align says the line of the compiled JavaScript instead of hiding the frame', () => {
+    const big = `const a = [${'1, '.repeat(1500)}];\nthrow new Error('x');`;
+    const large = new Map([['<cell-1>', { label: 'cell [1]', source: big, generated: big, prefixLength: PREFIX.length }]]);
+    expect(cellTraceback(ts, error(['    at <cell-1>:2:7', '    at <cell-1>:3:3']), large, { internal: false }).slice(1)).toEqual([
+      '    at cell [1], line 2 of the compiled JavaScript',
+      "(1 frame inside nnlab, Node or tslab hidden; showInternalFrames(true) from 'nnlab/kernel' shows them)",
+    ]);
+  });
   it('keeps every frame with internal: true, and appends a hint', () => {
     const lines = cellTraceback(ts, error(stack), cells, { internal: true, hint: 'nnlab: a hint' });
     expect(lines).toContain('    at <cell-9>:12:3');
