@@ -12,6 +12,8 @@
  *  - Errors become one `error` message (ename, evalue, traceback) and an
  *    execute_reply with them, instead of text on stderr: the executor reports
  *    compile diagnostics and exceptions through that console's `error`.
+ *    Tracebacks name cell lines (each cell runs under its own file name, see
+ *    kernel/src/traceback.ts) and hide nnlab's, Node's and tslab's frames.
  *  - Shorthand properties (`{ optimizer }`) referring to earlier cells work
  *    (tslab 1.0.22 throws ReferenceError): cells are rewritten to `{ optimizer: optimizer }`.
  *  - `execute_input` is published, silent requests do not count executions,
