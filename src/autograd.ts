@@ -26,6 +26,13 @@ export interface Node {
   readonly inputs: readonly Tensor[];
   // Whatever the op's backward rule needs (a saved output, axes, a mask...).
   readonly saved: Record<string, unknown>;
+  /** Set once a backward pass went through this node without `retainGraph` (PyTorch frees the graph then). */
+  freed?: boolean;
+}
+
+export interface BackwardOptions {
+  /** Keep the graph for another backward pass through it (PyTorch's `retain_graph=True`). */
+  retainGraph?: boolean;
 }
 
 /** Given dL/d(output), returns dL/d(input) for each input (null where none is needed). */
@@ -98,8 +105,10 @@ function topoOrder(root: Tensor): Tensor[] {
 /**
  * Backpropagates from `root`. Leaves with `requiresGrad` accumulate into `.grad`
  * (call `zeroGrad` between steps); non-leaves keep theirs only after `retainGrad()`.
+ * As in PyTorch, a graph is backpropagated once: a second pass through any of
+ * its nodes throws unless the earlier pass had `{ retainGraph: true }`.
  */
-export function backward(root: Tensor, gradient?: Tensor): void {
+export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new ArgumentError(`backward: the tensor of shape ${fmtShape(root.shape)} does not require grad (no parameter with requiresGrad reached it)`);
   }
@@ -112,6 +121,15 @@ export function backward(root: Tensor, gradient?: Tensor): void {
   if (!rules) throw new Error('nnlab: backward rules are not registered (import from the package index)');
   const table = rules;
   const order = topoOrder(root);
+  for (const t of order) {
+    if (t.node?.freed) {
+      throw new ArgumentError(
+        `backward: trying to backward through the graph a second time (through ${t.node.op} with output of shape ${fmtShape(t.shape)}); ` +
+          'pass { retainGraph: true } to the first backward() if you need to backward through the graph again, ' +
+          'or recompute the forward pass (PyTorch: retain_graph=True)',
+      );
+    }
+  }
   const grads = new Map<Tensor, Tensor>();
   noGrad(() => {
     grads.set(root, gradient ? gradient.toDType(root.dtype) : root.onesLike());
@@ -139,4 +157,5 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       });
     }
   });
+  if (!opts.retainGraph) for (const t of order) if (t.node) t.node.freed = true;
 }

@@ -36,3 +36,15 @@ export class FormatError extends NNLabError {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/**
+ * Why a file could not be read, for messages: a missing file names the
+ * working directory that a relative path was resolved from.
+ * @example whyUnreadable(err)  // 'file not found (working directory /home/me/notebooks)'
+ */
+export function whyUnreadable(err: unknown): string {
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'ENOENT') return `file not found (working directory ${process.cwd()})`;
+  if (code === 'EISDIR') return 'a directory, not a file';
+  return `cannot read the file (${code ?? (err as Error)?.message ?? String(err)})`;
+}

@@ -8,6 +8,7 @@
  *   x.pow(2).sum().backward();  // x.grad = 2x
  */
 import './ops/rules';
+import './pytorchNames';
 
 export * from './errors';
 export { Generator, manualSeed, globalGenerator } from './random';

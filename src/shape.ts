@@ -61,3 +61,11 @@ export function checkShape(op: string, shape: readonly number[]): number[] {
   }
   return [...shape];
 }
+
+/**
+ * A shape passed either way PyTorch allows: `f(x, [2, 3])` or `f(x, 2, 3)`.
+ * @example shapeOfArgs([[2, 3]])  // [2, 3];  shapeOfArgs([2, 3])  // [2, 3]
+ */
+export function shapeOfArgs(args: readonly (number | readonly number[])[]): readonly number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as readonly number[]);
+}

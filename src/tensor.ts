@@ -14,8 +14,8 @@
 import { inspect } from 'node:util';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from './errors';
 import { Generator, globalGenerator } from './random';
-import { checkShape, contiguousStrides, sizeOf } from './shape';
-import { backward as runBackward, type Node } from './autograd';
+import { checkShape, contiguousStrides, shapeOfArgs, sizeOf } from './shape';
+import { backward as runBackward, type BackwardOptions, type Node } from './autograd';
 import { stridedCopy, type Storage } from './kernels/elementwise';
 import * as E from './ops/elementwise';
 import * as R from './ops/reduce';
@@ -148,6 +148,11 @@ export class Tensor {
     return build(0, 0);
   }
 
+  /** PyTorch's name for `toArray()`: nested JavaScript arrays (a number for a 0-d tensor). */
+  tolist(): NestedArray {
+    return this.toArray();
+  }
+
   /** The values as a flat number[]. */
   toFlatArray(): number[] {
     return Array.from(this.values());
@@ -182,9 +187,15 @@ export class Tensor {
     return this;
   }
 
-  /** Backpropagates from this tensor (a scalar, or pass the gradient of the same shape). */
-  backward(gradient?: Tensor): void {
-    runBackward(this, gradient);
+  /**
+   * Backpropagates from this tensor (a scalar, or pass the gradient of the same
+   * shape). A second backward through the same graph throws unless the first
+   * had `{ retainGraph: true }`, as in PyTorch.
+   * @example loss.backward({ retainGraph: true }); loss.backward();
+   */
+  backward(gradient?: Tensor | BackwardOptions, opts?: BackwardOptions): void {
+    if (gradient !== undefined && !(gradient instanceof Tensor)) runBackward(this, undefined, gradient);
+    else runBackward(this, gradient, opts);
   }
 
   toDType(dtype: DType): Tensor {
@@ -245,12 +256,12 @@ export class Tensor {
   matmul(other: Tensor): Tensor { return matmul(this, other); }
 
   // Movement.
-  reshape(...shape: number[] | [number[]]): Tensor { return M.reshape(this, flatArgs(shape)); }
+  reshape(...shape: number[] | [readonly number[]]): Tensor { return M.reshape(this, shapeOfArgs(shape)); }
   /** Like reshape, but throws instead of copying when the tensor is not contiguous. */
-  view(...shape: number[] | [number[]]): Tensor { return M.view(this, flatArgs(shape)); }
-  permute(...axes: number[] | [number[]]): Tensor { return M.permute(this, flatArgs(axes)); }
+  view(...shape: number[] | [readonly number[]]): Tensor { return M.view(this, shapeOfArgs(shape)); }
+  permute(...axes: number[] | [readonly number[]]): Tensor { return M.permute(this, shapeOfArgs(axes)); }
   transpose(axis0 = -2, axis1 = -1): Tensor { return M.transpose(this, axis0, axis1); }
-  expand(...shape: number[] | [number[]]): Tensor { return M.expand(this, flatArgs(shape)); }
+  expand(...shape: number[] | [readonly number[]]): Tensor { return M.expand(this, shapeOfArgs(shape)); }
   squeeze(axis?: number): Tensor { return M.squeeze(this, axis); }
   unsqueeze(axis: number): Tensor { return M.unsqueeze(this, axis); }
   flatten(startAxis = 0, endAxis = -1): Tensor { return M.flatten(this, startAxis, endAxis); }
@@ -269,10 +280,6 @@ export class Tensor {
   [inspect.custom](): string {
     return formatTensor(this);
   }
-}
-
-function flatArgs(args: number[] | [number[]]): number[] {
-  return Array.isArray(args[0]) ? (args[0] as number[]) : (args as number[]);
 }
 
 function fromStorage(data: Storage, shape: readonly number[], opts: TensorOptions): Tensor {

@@ -41,3 +41,4 @@ export { moduleBundle, installDisplayMethods } from './install';
 export { makeFitInterruptible } from './registry';
 export { steerRun, registerSteeringTarget } from './steer';
 export { Playground, PlaygroundFrame, DEFAULT_SETTINGS as PLAYGROUND_DEFAULTS, ACTIVATIONS as PLAYGROUND_ACTIVATIONS, type PlaygroundSettings, type PlaygroundRunOptions, type PlaygroundStats, type PlaygroundActivation } from './playground';
+export { showInternalFrames } from './traceback';

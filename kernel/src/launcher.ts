@@ -12,6 +12,8 @@
  *  - Errors become one `error` message (ename, evalue, traceback) and an
  *    execute_reply with them, instead of text on stderr: the executor reports
  *    compile diagnostics and exceptions through that console's `error`.
+ *    Tracebacks name cell lines (each cell runs under its own file name, see
+ *    kernel/src/traceback.ts) and hide nnlab's, Node's and tslab's frames.
  *  - Shorthand properties (`{ optimizer }`) referring to earlier cells work
  *    (tslab 1.0.22 throws ReferenceError): cells are rewritten to `{ optimizer: optimizer }`.
  *  - `execute_input` is published, silent requests do not count executions,
@@ -43,6 +45,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { format, inspect } from 'node:util';
 import { relaxHeapGrowth } from '../../src/runtime';
 import type { MediaBundle } from '../protocol';
+import { cellFileName, cellTraceback, diagnosticHint, runtimeHint, type RecordedCell } from './traceback';
 
 
 interface TslabExecutor {
@@ -177,8 +180,17 @@ function userStack(e: Error): string[] {
   return lines.filter((l, i) => i === 0 || !/node:internal|node:vm|node_modules\/tslab\/|kernel\/src\/launcher/.test(l));
 }
 
+/** What errorContent needs to map a traceback to the cell (kernel/src/traceback.ts). */
+export interface TracebackContext {
+  ts: any;
+  cells: ReadonlyMap<string, RecordedCell>;
+  locals: Record<string, unknown>;
+  source: string;
+  isModuleClass(name: string): boolean;
+}
+
 /** One error message from what the executor reported through console.error. */
-export function errorContent(errors: unknown[][]): { ename: string; evalue: string; traceback: string[] } {
+export function errorContent(errors: unknown[][], context?: TracebackContext): { ename: string; evalue: string; traceback: string[] } {
   const thrown = errors.find((args) => args.length === 1);
   if (thrown) {
     const e = thrown[0];
@@ -186,13 +198,18 @@ export function errorContent(errors: unknown[][]): { ename: string; evalue: stri
       // NOTE: tslab rejects an awaited cell with 'Interrupted asynchronously'; Node's vm
       // (breakOnSigint) stops a synchronous one with 'Script execution was interrupted by `SIGINT`'.
       if (e.message === 'Interrupted asynchronously' || /^Script execution (was )?interrupted/.test(e.message)) return { ename: 'KeyboardInterrupt', evalue: 'the cell was interrupted', traceback: ['KeyboardInterrupt: the cell was interrupted'] };
-      return { ename: e.name || 'Error', evalue: e.message, traceback: userStack(e) };
+      if (!context) return { ename: e.name || 'Error', evalue: e.message, traceback: userStack(e) };
+      const hint = runtimeHint(e, context.locals);
+      const evalue = e.message.replace(/^exports\./, '');
+      return { ename: e.name || 'Error', evalue: hint ? `${evalue}\n${hint}` : evalue, traceback: cellTraceback(context.ts, e, context.cells, { hint }) };
     }
     const text = inspect(e);
     return { ename: 'Error', evalue: text, traceback: [`Uncaught ${text}`] };
   }
   if (errors.length === 0) return { ename: 'Error', evalue: 'the cell failed', traceback: ['the cell failed'] };
   const lines = errors.map((args) => format(...(args as [unknown, ...unknown[]])));
+  const hint = context ? diagnosticHint(lines, context.source, context.isModuleClass) : null;
+  if (hint) lines.push(hint);
   return { ename: 'TSError', evalue: lines.join('\n'), traceback: ['TypeScript error(s):', ...lines] };
 }
 
@@ -327,7 +344,7 @@ export function startKernel(configPath: string): void {
     _node: null as any,
     _browser: null as any,
     get node() {
-      return (this._node ??= createConverter({ isJS: false, isBrowser: false }));
+      return (this._node ??= recordingConverter(createConverter({ isJS: false, isBrowser: false })));
     },
     get browser() {
       return (this._browser ??= createConverter({ isJS: false, isBrowser: true }));
@@ -341,6 +358,44 @@ export function startKernel(configPath: string): void {
 
   let current: Cell | null = null;
   let server!: NnlabServer;
+  // Tracebacks map to cells: the JavaScript tslab ran for each cell, by the file name it ran under.
+  const recorded = new Map<string, RecordedCell>();
+  let serial = 0;
+  let pending: { label: string; source: string; generated: string | null } | null = null;
+  function recordingConverter(conv: any): any {
+    const convert = conv.convert.bind(conv);
+    conv.convert = (prevDecl: string, src: string) => {
+      const out = convert(prevDecl, src);
+      if (pending) pending.generated = out.output ?? null;
+      return out;
+    };
+    return conv;
+  }
+  const vm = require('node:vm') as typeof import('node:vm');
+  const runInThisContext = vm.runInThisContext;
+  // NOTE: tslab's executor calls vm.runInThisContext(wrapped cell, { breakOnSigint }) once per cell;
+  // a file name per cell makes frames of functions from earlier cells map to their own cell.
+  vm.runInThisContext = ((code: string, options?: any) => {
+    const prefix = /^\((async )?function\(exports, require\) \{ /.exec(code);
+    if (!pending || pending.generated === null || !prefix || typeof options !== 'object') return runInThisContext.call(vm, code, options);
+    const filename = cellFileName(++serial);
+    recorded.set(filename, { label: pending.label, source: pending.source, generated: pending.generated, prefixLength: prefix[0].length });
+    if (recorded.size > 500) recorded.delete(recorded.keys().next().value as string);
+    pending = null;
+    return runInThisContext.call(vm, code, { ...options, filename });
+  }) as typeof vm.runInThisContext;
+  const nnlabExports = (() => {
+    try {
+      return require('../../src/index') as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  })();
+  const isModuleClass = (name: string): boolean => {
+    const Base = (nnlabExports as { Module?: Function }).Module;
+    const cls = (nnlabExports[name] ?? executor.locals[name]) as { prototype?: unknown } | undefined;
+    return typeof cls === 'function' && !!Base && (cls === Base || cls.prototype instanceof Base);
+  };
   const executor: TslabExecutor = createExecutor(process.cwd(), convs, {
     log: (value: unknown) => server.showResult(value),
     error: (...args: unknown[]) => {
@@ -595,15 +650,17 @@ export function startKernel(configPath: string): void {
       const cell: Cell = { msg, count, silent, errors: [], resultText: null };
       current = cell;
       if (!silent) this.lastCell = msg;
+      pending = { label: silent ? 'cell' : `cell [${count}]`, source: code, generated: null };
       let ok: boolean;
       try {
         ok = await executor.execute(expandShorthandProperties(code, ts));
       } finally {
         if (current === cell) current = null;
+        pending = null;
       }
       if (storeHistory && !silent) this.history.push({ session: 1, line: count, input: code, output: cell.resultText });
       if (!ok) {
-        const { ename, evalue, traceback } = errorContent(cell.errors);
+        const { ename, evalue, traceback } = errorContent(cell.errors, { ts, cells: recorded, locals: executor.locals, source: code, isModuleClass });
         this.publish(msg, 'error', { ename, evalue, traceback });
         throw new CellError(count, ename, evalue, traceback);
       }

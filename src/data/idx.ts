@@ -18,7 +18,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
-import { ArgumentError, FormatError, fmtShape } from '../errors';
+import { ArgumentError, FormatError, fmtShape, whyUnreadable } from '../errors';
 import { sizeOf } from '../shape';
 
 export type IdxDType = 'ubyte' | 'byte' | 'short' | 'int' | 'float' | 'double';
@@ -184,7 +184,7 @@ export function readIdx(path: string): IdxArray {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new FormatError(`readIdx: cannot read ${path}: ${(e as Error).message}`, path);
+    throw new FormatError(`readIdx: ${path}: ${whyUnreadable(e)}`, path);
   }
   return parseIdx(bytes, path);
 }

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Tensor } from '../tensor';
-import { ArgumentError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, FormatError, ShapeError, fmtShape, whyUnreadable } from '../errors';
 import { TensorDataset } from './dataset';
 
 function describeChar(ch: string): string {
@@ -104,7 +104,7 @@ export function loadText(path: string, opts: { maxChars?: number } = {}): string
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ArgumentError(`loadText: cannot read '${path}': ${(err as Error).message}`);
+    throw new FormatError(`loadText: '${path}': ${whyUnreadable(err)}`, path);
   }
   return opts.maxChars === undefined ? text : [...text].slice(0, opts.maxChars).join('');
 }

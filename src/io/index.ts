@@ -59,6 +59,9 @@ export async function save(
   path: string,
   opts: SaveOptions = {},
 ): Promise<SaveReport> {
+  if ((path as unknown) instanceof Module) {
+    throw new ArgumentError(`save: the arguments are (model, path), got a ${(path as unknown as Module).constructor.name} module as the path; call save(model, 'weights.safetensors')`);
+  }
   if (typeof path !== 'string' || path === '') throw new ArgumentError(`save: path must be a non-empty string, got ${JSON.stringify(path)}`);
   const module = source instanceof Module ? source : null;
   const tensors = module ? module.stateDict() : (source as Record<string, Tensor> | Map<string, Tensor>);
@@ -92,6 +95,9 @@ export interface LoadOptions {
  *   loadWeights(model, await load('lenet10.safetensors'), { exclude: 'classifier.5' });  // all but a resized head
  */
 export async function load(path: string, opts: LoadOptions = {}): Promise<LoadedWeights> {
+  if ((path as unknown) instanceof Module) {
+    throw new ArgumentError(`load: the first argument is the file's path, got a ${(path as unknown as Module).constructor.name} module; to load into it, call load('weights.safetensors', { into: model })`);
+  }
   if (typeof path !== 'string' || path === '') throw new ArgumentError(`load: path must be a non-empty string, got ${JSON.stringify(path)}`);
   const weights = await loadSafetensors(path);
   if (opts.into !== undefined) {

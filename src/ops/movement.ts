@@ -7,7 +7,7 @@
 import { Tensor, allocate, type DType, type SliceSpec } from '../tensor';
 import { record, type BackwardRule } from '../autograd';
 import { stridedAssign, stridedCopy } from '../kernels/elementwise';
-import { contiguousStrides, normAxis, sizeOf } from '../shape';
+import { contiguousStrides, normAxis, shapeOfArgs, sizeOf } from '../shape';
 import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import { sumTo } from './reduce';
 
@@ -35,14 +35,15 @@ function copyRaw(x: Tensor): Tensor {
  * A tensor with the same elements in row-major order and a new shape (one
  * entry may be −1). A view when `x` is contiguous, a copy otherwise.
  */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const s = resolveShape('reshape', x.shape, shape);
+export function reshape(x: Tensor, ...shapeArgs: number[] | [readonly number[]]): Tensor {
+  const s = resolveShape('reshape', x.shape, shapeOfArgs(shapeArgs));
   const out = x.isContiguous() ? new Tensor(x.data, s, contiguousStrides(s), x.offset) : new Tensor(copyRaw(x).data, s);
   return record(out, 'reshape', [x]);
 }
 
-/** reshape that refuses to copy. */
-export function view(x: Tensor, shape: readonly number[]): Tensor {
+/** reshape that refuses to copy: `view(x, [2, 3])` or `view(x, 2, 3)`. */
+export function view(x: Tensor, ...shapeArgs: number[] | [readonly number[]]): Tensor {
+  const shape = shapeOfArgs(shapeArgs);
   if (!x.isContiguous()) {
     throw new ShapeError(`view: the tensor of shape ${fmtShape(x.shape)} is not contiguous (use reshape, which copies)`);
   }
@@ -54,8 +55,9 @@ export function copy(x: Tensor): Tensor {
   return record(copyRaw(x), 'reshape', [x]);
 }
 
-/** Reorders axes (a view). `permute(x, [0, 2, 1])` swaps the last two of three. */
-export function permute(x: Tensor, axes: readonly number[]): Tensor {
+/** Reorders axes (a view). `permute(x, [0, 2, 1])` (or `permute(x, 0, 2, 1)`) swaps the last two of three. */
+export function permute(x: Tensor, ...axesArgs: number[] | [readonly number[]]): Tensor {
+  const axes = shapeOfArgs(axesArgs);
   const norm = axes.map((a) => normAxis('permute', a, x.ndim));
   if (norm.length !== x.ndim || new Set(norm).size !== x.ndim) {
     throw new ArgumentError(`permute: axes ${fmtShape(axes)} are not a permutation of the ${x.ndim} axes of a tensor of shape ${fmtShape(x.shape)}`);
@@ -73,8 +75,9 @@ export function transpose(x: Tensor, axis0: number, axis1: number): Tensor {
   return permute(x, axes);
 }
 
-/** Broadcasts size-1 axes to `shape` without copying (−1 keeps a size). */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
+/** Broadcasts size-1 axes to `shape` without copying (−1 keeps a size): `expand(x, [2, 3])` or `expand(x, 2, 3)`. */
+export function expand(x: Tensor, ...shapeArgs: number[] | [readonly number[]]): Tensor {
+  const shape = shapeOfArgs(shapeArgs);
   if (shape.length < x.ndim) throw new ShapeError(`expand: cannot expand shape ${fmtShape(x.shape)} to fewer axes ${fmtShape(shape)}`);
   const lead = shape.length - x.ndim;
   const outShape: number[] = [], strides: number[] = [];

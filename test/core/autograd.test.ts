@@ -17,12 +17,34 @@ describe('backward', () => {
     expect(x.grad).toBeAllClose([2, 4, 6]);
     x.mul(3).sum().backward();
     expect(x.grad).toBeAllClose([5, 7, 9]);
-    // the same graph twice
+    // the same graph twice, kept for the second pass
     const w = nn.tensor([2], { requiresGrad: true });
     const loss = w.mul(w).sum();
-    loss.backward();
+    loss.backward({ retainGraph: true });
     loss.backward();
     expect(w.grad).toBeAllClose([8]);
+  });
+
+  it('a second backward through a freed graph throws with PyTorch\'s advice (retainGraph: true)', () => {
+    const w = nn.tensor([2, 3], { requiresGrad: true });
+    const loss = w.mul(w).sum();
+    loss.backward();
+    expect(() => loss.backward()).toThrow(nn.ArgumentError);
+    expect(() => loss.backward()).toThrow(/backward through the graph a second time \(through sum .*retainGraph: true/);
+    expect(w.grad).toBeAllClose([4, 6]); // the failed pass added nothing
+    // through a shared trunk: the second loss reaches the freed exp node
+    const x = nn.tensor([1], { requiresGrad: true });
+    const h = x.exp();
+    h.sum().backward();
+    expect(() => h.mul(2).sum().backward()).toThrow(/second time \(through exp with output of shape \[1\]\)/);
+    // with a gradient argument and options
+    const y = nn.tensor([1, 2], { requiresGrad: true }).mul(3);
+    y.backward(nn.ones(2), { retainGraph: true });
+    y.backward(nn.ones(2));
+    expect(() => y.backward(nn.ones(2))).toThrow(/second time/);
+    // a fresh forward pass is fine
+    w.mul(w).sum().backward();
+    expect(w.grad).toBeAllClose([8, 12]);
   });
 
   it('a tensor used twice (a diamond) gets the summed gradient', () => {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { inspect } from 'node:util';
 import * as nn from '../../src';
+import * as M from '../../src/ops/movement';
 
 describe('creation', () => {
   it('tensor() from nested arrays, numbers and typed arrays', () => {
@@ -231,6 +232,17 @@ describe('PyTorch varargs shapes', () => {
     expect(nn.randn(2, 2, { requiresGrad: true }).requiresGrad).toBe(true);
     expect(nn.zeros().shape).toEqual([]);
     expect(nn.zeros(2, 3).reshape(3, 2).view(6).expand(2, 6).permute(1, 0).shape).toEqual([6, 2]);
+  });
+
+  it('the functional forms take varargs too: nn.reshape(x, 2, 3), view, permute, expand', () => {
+    const x = nn.arange(6);
+    expect(nn.reshape(x, 2, 3).toArray()).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(nn.reshape(x, [3, -1]).shape).toEqual([3, 2]);
+    expect(nn.reshape(x, -1, 2).shape).toEqual([3, 2]);
+    expect(M.view(x, 1, 6).shape).toEqual([1, 6]);
+    expect(nn.permute(nn.reshape(x, 2, 3), 1, 0).toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(nn.expand(nn.ones(1, 3), 2, 3).shape).toEqual([2, 3]);
+    expect(() => nn.reshape(x, 4, 2)).toThrow(/reshape: .*\[4, 2\]/);
   });
 });
 

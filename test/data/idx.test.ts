@@ -140,7 +140,14 @@ describe('IDX files', () => {
 
     it('a missing file', () => {
       const path = join(dir, 'does-not-exist.idx');
-      expectFormatError(() => data.readIdx(path), path, /cannot read .*ENOENT/);
+      expectFormatError(() => data.readIdx(path), path, /does-not-exist\.idx: file not found \(working directory /);
+      expect(() => data.readIdx(path)).toThrow(`(working directory ${process.cwd()})`);
+    });
+
+    it('loadText: a missing file, naming the file and the working directory', () => {
+      const path = join(dir, 'missing.txt');
+      expect(() => data.loadText(path)).toThrow(FormatError);
+      expect(() => data.loadText(path)).toThrow(`loadText: '${path}': file not found (working directory ${process.cwd()})`);
     });
 
     it('parseIdx names the label it is given', () => {

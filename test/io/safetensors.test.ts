@@ -335,5 +335,8 @@ describe('save and load (the notebook API)', () => {
     await expect(save(new TinyNet(), '')).rejects.toThrow(ArgumentError);
     await expect(save(null as unknown as Module, path.join(dir, 'n.safetensors'))).rejects.toThrow(/save: expected a Module, a state dict or a Map of tensors, got null/);
     await expect(load(path.join(dir, 'missing.safetensors'))).rejects.toThrow(/missing.safetensors: file not found \(working directory /);
+    // PyTorch habits: load_state_dict-style argument order
+    await expect(load(new TinyNet() as unknown as string)).rejects.toThrow("load: the first argument is the file's path, got a TinyNet module; to load into it, call load('weights.safetensors', { into: model })");
+    await expect(save('w.safetensors' as unknown as Module, new TinyNet() as unknown as string)).rejects.toThrow(/save: the arguments are \(model, path\), got a TinyNet module as the path/);
   });
 });
