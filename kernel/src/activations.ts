@@ -28,7 +28,7 @@ import { ArgumentError, ShapeError } from '../../src/errors';
 import { fmtNum, fmtShape, rethrowWithContext } from './format';
 import { rememberInput } from './registry';
 import { valueStats } from './stats';
-import { drawBlock, drawGrid, finiteRange, makeTile, vectorTile, type Block, type Tile } from './tiles';
+import { blockTileRects, drawBlock, drawGrid, finiteRange, makeTile, vectorTile, type Block, type Tile } from './tiles';
 
 const DISPLAY = Symbol.for('Jupyter.display');
 
@@ -145,6 +145,8 @@ export function featureMaps(model: Module, input: Tensor, opts: FeatureMapOption
     layers.push({
       name: m.name, className: m.className, shape: [...m.tensor.shape], stats, channels, shownChannels: tiles.length,
       image: tiles.length > 0 ? drawBlock(block, { colormap }) : null,
+      tileRects: tiles.length > 0 ? blockTileRects(block) : [],
+      vector: m.tensor.ndim === 2 && m.tensor.shape[1] <= 4096 ? Array.from(m.tensor.values().subarray(index * m.tensor.shape[1], (index + 1) * m.tensor.shape[1]), (v) => (Number.isFinite(v) ? v : null)) : null,
     });
   }
   const title = `${opts.name ?? model.constructor.name}: sample ${index}, each tile scaled to its own min..max`;

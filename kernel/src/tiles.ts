@@ -131,6 +131,13 @@ function paint(canvas: Canvas, p: Placed, withLabels: boolean): void {
   });
 }
 
+/** Where each tile of `block` sits in `drawBlock(block, opts)`'s image: [x, y, width, height] in its pixels. */
+export function blockTileRects(block: Block, opts: GridOptions = {}): [number, number, number, number][] {
+  const { placed } = layout([block], opts, false);
+  const p = placed[0];
+  return p.tileXY.map(([x, y], i) => [x, y, p.block.tiles[i].cols * p.scale, p.block.tiles[i].rows * p.scale]);
+}
+
 /** One PNG with every block (labels, notes, tiles) and an optional title. */
 export function drawGrid(blocks: Block[], opts: GridOptions = {}): PngImage {
   const { placed, width, height } = layout(blocks, opts, true);
