@@ -11,6 +11,7 @@ import { exportWeights } from './exportWeights';
 import { LayerInspector } from './inspector';
 import { TrainingRunsPanel } from './runs/panel';
 import { NotebookWatcher } from './watcher';
+import { setKernelSource } from './renderers/explain';
 
 const EXPORT_COMMAND = 'nnlab:export-weights';
 
@@ -41,6 +42,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null
   ) => {
     const watcher = new NotebookWatcher(tracker);
+    setKernelSource(() => watcher.kernel);
 
     const runExport = async (model?: string): Promise<void> => {
       const kernel = watcher.kernel;

@@ -2,8 +2,11 @@
  * The Layer Inspector side panel: the models alive in the active notebook's
  * kernel as layer trees (type, output shape, parameter count). Selecting a
  * layer shows its parameters' statistics (min, max, mean, std, zeros, NaN,
- * Inf), a histogram, the weights as images (conv filters as tiles), and the
- * layer's activation maps for a chosen sample of the last input the model saw.
+ * Inf) beside their gradients' after a backward pass, histograms of both, the
+ * weights as images (the kernel's `filterImages`, so the colours are those of
+ * notebooks), and every leaf layer's activation maps for a chosen sample of
+ * the last input the model saw (the selected layer's first); a channel tile
+ * opens large and a pixel explains itself (renderers/explain.ts).
  *
  * It asks the kernel through `%nnlab_query` (query.ts) after each executed
  * cell, and while a cell runs it waits, showing "kernel busy".
@@ -11,12 +14,11 @@
 import { Widget } from '@lumino/widgets';
 import type { Message } from '@lumino/messaging';
 import type { LayerNode, ListResult, ModelInfo, ParameterInfo, WeightsResult, ActivationsResult } from './protocol';
-import { arr, clear, fmtCount, fmtShape, h, isRecord, num, select, shapeOf, str } from './dom';
+import { arr, clear, fmtCount, fmtNumber, fmtShape, h, isRecord, num, pngImage, select, shapeOf, str } from './dom';
 import { PlotArea, baseLayout } from './plotly';
 import { queryKernel } from './query';
 import { ActivationGrid } from './renderers/activations';
-import { histogramFigure, statsTable } from './renderers/tensor';
-import { weightImage } from './weightImage';
+import { histogramFigure } from './renderers/tensor';
 import type { NotebookWatcher } from './watcher';
 
 export interface InspectorOptions {
@@ -303,53 +305,70 @@ export class LayerInspector extends Widget {
     this.details.appendChild(this.activationSection(model, generation));
   }
 
-  /** Statistics of every own parameter; histogram and image of the chosen one. */
+  /** Statistics of every own parameter beside its gradient's; histograms and image of the chosen one. */
   private parameterSection(model: ModelInfo, params: ParameterInfo[], generation: number): HTMLElement {
     const section = h('section', { className: 'nnlab-param-section' }, h('h3', {}, 'Weights'));
-    const table = h('table', { className: 'nnlab-table nnlab-param-table' },
-      h('thead', {}, h('tr', {}, ...['name', 'shape', 'min', 'max', 'mean', 'std', 'zeros', 'NaN', 'Inf'].map(k => h('th', {}, k)))));
-    const body = h('tbody');
+    const anyGrad = params.some(p => isRecord(p.gradStats));
+    // NOTE: transposed (a row per statistic, a column per parameter and gradient) so it fits a narrow panel.
+    const columns: [string, ParameterInfo, boolean][] = [];
     for (const p of params) {
-      const stats = statsTable(p.stats).querySelectorAll('tr')[1] as HTMLTableRowElement;
-      const cells = Array.from(stats.children) as HTMLElement[];
-      body.appendChild(h('tr', { data: { param: str(p.name) } }, h('td', {}, str(p.name).split('.').pop() ?? ''), h('td', { className: 'nnlab-shape' }, fmtShape(p.shape)), ...cells));
+      columns.push([str(p.name).split('.').pop() ?? '', p, false]);
+      if (anyGrad) columns.push([`${str(p.name).split('.').pop() ?? ''}.grad`, p, true]);
     }
-    table.appendChild(body);
-    section.appendChild(table);
+    const statRows: [string, (s: Record<string, unknown>) => string][] = [
+      ['min', s => fmtNumber(s.min)], ['max', s => fmtNumber(s.max)], ['mean', s => fmtNumber(s.mean)], ['std', s => fmtNumber(s.std)],
+      ['zeros', s => fmtCount(s.zeroCount)], ['NaN', s => fmtCount(s.nanCount)], ['Inf', s => fmtCount(s.infCount)],
+    ];
+    const head = h('tr', {}, h('th', {}, ''), ...columns.map(([label, p, grad]) => h('th', { data: { param: str(p.name), grad: String(grad) }, className: grad ? 'nnlab-grad' : '' }, label)));
+    const shapeRow = h('tr', {}, h('th', {}, 'shape'), ...columns.map(([, p, grad]) => h('td', { className: 'nnlab-shape', data: { param: str(p.name), grad: String(grad), stat: 'shape' } }, fmtShape(p.shape))));
+    const body = h('tbody', {}, shapeRow, ...statRows.map(([k, f]) => h('tr', { data: { stat: k } }, h('th', {}, k), ...columns.map(([, p, grad]) => {
+      const stats = grad ? p.gradStats : p.stats;
+      const v = isRecord(stats) ? f(stats as unknown as Record<string, unknown>) : '—';
+      return h('td', { data: { param: str(p.name), grad: String(grad), stat: k }, className: `${grad ? 'nnlab-grad ' : ''}${(k === 'NaN' || k === 'Inf') && v !== '0' && v !== '—' ? 'nnlab-bad' : ''}` }, v);
+    }))));
+    section.appendChild(h('div', { className: 'nnlab-table-scroll' }, h('table', { className: 'nnlab-table nnlab-param-table' }, h('thead', {}, head), body)));
+    if (!anyGrad) section.appendChild(h('div', { className: 'nnlab-muted nnlab-no-grad' }, 'No gradients yet: they show here after a backward pass.'));
 
     const chosen = params.find(p => str(p.name).endsWith('weight')) ?? params[0];
     const picker = select(params.map(p => [str(p.name), str(p.name).split('.').pop() ?? '']), str(chosen.name), { className: 'nnlab-select', aria: { label: 'parameter' } });
     const plot = new PlotArea('nnlab-plot nnlab-histogram', 150);
-    this.plots.push(plot);
+    const gradPlot = new PlotArea('nnlab-plot nnlab-histogram nnlab-grad-histogram', 150);
+    this.plots.push(plot, gradPlot);
+    const histograms = h('div', { className: 'nnlab-histograms' }, plot.node, gradPlot.node);
     const image = h('div', { className: 'nnlab-weight-holder' });
     const show = () => {
       const p = params.find(q => str(q.name) === picker.value) ?? chosen;
       if (p.histogram) void plot.update(...histogramFigure(plot.node, p.histogram, str(p.name)));
+      const gh = (p as { gradHistogram?: unknown }).gradHistogram;
+      gradPlot.node.hidden = !isRecord(gh);
+      if (isRecord(gh)) void gradPlot.update(...histogramFigure(gradPlot.node, gh as unknown as NonNullable<ParameterInfo['histogram']>, `${str(p.name)}.grad`));
       clear(image);
       void this.loadWeightImage(model.name, p, image, generation);
     };
     picker.addEventListener('change', show);
-    section.append(h('div', { className: 'nnlab-controls' }, h('label', {}, 'parameter ', picker)), plot.node, image);
+    section.append(h('div', { className: 'nnlab-controls' }, h('label', {}, 'parameter ', picker)), histograms, image);
     show();
     return section;
   }
 
   private async loadWeightImage(model: string, p: ParameterInfo, holder: HTMLElement, generation: number): Promise<void> {
     const shape = shapeOf(p.shape);
-    if (!shape || (shape.length !== 4 && shape.length !== 2)) return;
+    if (!shape || shape.length < 2 || shape.length > 4) return;
     const kernel = this.watcher.kernel;
     if (!kernel || this.watcher.busy) return;
     holder.appendChild(h('div', { className: 'nnlab-muted' }, 'loading weights…'));
     try {
-      const result = (await queryKernel(kernel, { op: 'weights', model, param: str(p.name), maxValues: 200000 })) as WeightsResult;
+      const result = (await queryKernel(kernel, { op: 'weights', model, param: str(p.name), maxValues: 1 })) as WeightsResult;
       if (generation !== this.generation || !holder.isConnected) return;
       clear(holder);
-      const canvas = weightImage(result.tensor);
-      if (!canvas) {
-        holder.appendChild(h('div', { className: 'nnlab-muted' }, 'Too many values to draw.'));
+      const filters = isRecord(result.filters) ? result.filters : null;
+      if (!filters || !isRecord(filters.image)) {
+        holder.appendChild(h('div', { className: 'nnlab-muted' }, 'No image of these weights.'));
         return;
       }
-      holder.append(h('div', { className: 'nnlab-caption' }, shape.length === 4 ? `filters ${fmtShape(shape)}: ${shape[1] === 1 ? 'a tile per filter' : 'a row per filter, a tile per input channel'} (blue < 0 < red)` : `weights ${fmtShape(shape)}: a row per output unit (blue < 0 < red)`), canvas);
+      const img = pngImage(filters.image.png, `weights ${str(p.name)}`);
+      img.classList.add('nnlab-weight-image', 'nnlab-filters');
+      holder.append(h('div', { className: 'nnlab-caption' }, `${str(filters.title)}: as filterImages draws it (blue < 0 < red)`), img);
     } catch (err) {
       clear(holder);
       holder.appendChild(h('div', { className: 'nnlab-error' }, err instanceof Error ? err.message : String(err)));
@@ -368,7 +387,6 @@ export class LayerInspector extends Widget {
     this.sampleIndex = Math.min(this.sampleIndex, samples - 1);
     const sample = h('input', { type: 'number', min: '0', max: String(samples - 1), step: '1', className: 'nnlab-sample', aria: { label: 'sample' } });
     sample.value = String(this.sampleIndex);
-    const grid = new ActivationGrid();
     const holder = h('div', { className: 'nnlab-act-holder' });
     const load = async () => {
       const kernel = this.watcher.kernel;
@@ -377,11 +395,14 @@ export class LayerInspector extends Widget {
       clear(holder);
       holder.appendChild(h('div', { className: 'nnlab-muted' }, 'computing activations…'));
       try {
-        const request = { op: 'activations' as const, model: model.name, index: this.sampleIndex, maxChannels: 16, ...(this.selectedLayer ? { layer: this.selectedLayer } : {}) };
+        // NOTE: every leaf layer, the selected one shown first: "all layers" in the grid's selector shows them all.
+        const request = { op: 'activations' as const, model: model.name, index: this.sampleIndex, maxChannels: 16 };
         const result = (await queryKernel(kernel, request)) as ActivationsResult;
         if (generation !== this.generation || !holder.isConnected) return;
         clear(holder);
+        const grid = new ActivationGrid({ model: model.name, index: this.sampleIndex });
         grid.setLayers(result.activations?.layers);
+        if (this.selectedLayer) grid.showLayer(this.selectedLayer);
         holder.appendChild(grid.node);
       } catch (err) {
         clear(holder);
