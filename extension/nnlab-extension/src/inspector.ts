@@ -309,24 +309,25 @@ export class LayerInspector extends Widget {
   private parameterSection(model: ModelInfo, params: ParameterInfo[], generation: number): HTMLElement {
     const section = h('section', { className: 'nnlab-param-section' }, h('h3', {}, 'Weights'));
     const anyGrad = params.some(p => isRecord(p.gradStats));
-    // NOTE: transposed (a row per statistic, a column per parameter and gradient) so it fits a narrow panel.
-    const columns: [string, ParameterInfo, boolean][] = [];
-    for (const p of params) {
-      columns.push([str(p.name).split('.').pop() ?? '', p, false]);
-      if (anyGrad) columns.push([`${str(p.name).split('.').pop() ?? ''}.grad`, p, true]);
-    }
+    // NOTE: a table per parameter, transposed (a row per statistic; value, gradient), side by side when there is room: fits a narrow panel.
     const statRows: [string, (s: Record<string, unknown>) => string][] = [
       ['min', s => fmtNumber(s.min)], ['max', s => fmtNumber(s.max)], ['mean', s => fmtNumber(s.mean)], ['std', s => fmtNumber(s.std)],
       ['zeros', s => fmtCount(s.zeroCount)], ['NaN', s => fmtCount(s.nanCount)], ['Inf', s => fmtCount(s.infCount)],
     ];
-    const head = h('tr', {}, h('th', {}, ''), ...columns.map(([label, p, grad]) => h('th', { data: { param: str(p.name), grad: String(grad) }, className: grad ? 'nnlab-grad' : '' }, label)));
-    const shapeRow = h('tr', {}, h('th', {}, 'shape'), ...columns.map(([, p, grad]) => h('td', { className: 'nnlab-shape', data: { param: str(p.name), grad: String(grad), stat: 'shape' } }, fmtShape(p.shape))));
-    const body = h('tbody', {}, shapeRow, ...statRows.map(([k, f]) => h('tr', { data: { stat: k } }, h('th', {}, k), ...columns.map(([, p, grad]) => {
-      const stats = grad ? p.gradStats : p.stats;
-      const v = isRecord(stats) ? f(stats as unknown as Record<string, unknown>) : '—';
-      return h('td', { data: { param: str(p.name), grad: String(grad), stat: k }, className: `${grad ? 'nnlab-grad ' : ''}${(k === 'NaN' || k === 'Inf') && v !== '0' && v !== '—' ? 'nnlab-bad' : ''}` }, v);
-    }))));
-    section.appendChild(h('div', { className: 'nnlab-table-scroll' }, h('table', { className: 'nnlab-table nnlab-param-table' }, h('thead', {}, head), body)));
+    const tables = h('div', { className: 'nnlab-param-tables' });
+    for (const p of params) {
+      const columns = anyGrad ? [false, true] : [false];
+      const label = str(p.name).split('.').pop() ?? '';
+      const head = h('tr', {}, h('th', {}, label), ...columns.map(grad => h('th', { data: { param: str(p.name), grad: String(grad) }, className: grad ? 'nnlab-grad' : '' }, grad ? 'gradient' : 'value')));
+      const shapeRow = h('tr', {}, h('th', {}, 'shape'), ...columns.map(grad => h('td', { className: 'nnlab-shape', data: { param: str(p.name), grad: String(grad), stat: 'shape' } }, grad ? '' : fmtShape(p.shape))));
+      const body = h('tbody', {}, shapeRow, ...statRows.map(([k, f]) => h('tr', { data: { stat: k } }, h('th', {}, k), ...columns.map(grad => {
+        const stats = grad ? p.gradStats : p.stats;
+        const v = isRecord(stats) ? f(stats as unknown as Record<string, unknown>) : '—';
+        return h('td', { data: { param: str(p.name), grad: String(grad), stat: k }, className: `${grad ? 'nnlab-grad ' : ''}${(k === 'NaN' || k === 'Inf') && v !== '0' && v !== '—' ? 'nnlab-bad' : ''}` }, v);
+      }))));
+      tables.appendChild(h('table', { className: 'nnlab-table nnlab-param-table', data: { param: str(p.name) } }, h('thead', {}, head), body));
+    }
+    section.appendChild(tables);
     if (!anyGrad) section.appendChild(h('div', { className: 'nnlab-muted nnlab-no-grad' }, 'No gradients yet: they show here after a backward pass.'));
 
     const chosen = params.find(p => str(p.name).endsWith('weight')) ?? params[0];

@@ -100,8 +100,8 @@ export class ActivationGrid {
     image.addEventListener('click', e => {
       e.stopPropagation();
       const box = image.getBoundingClientRect();
-      const f = naturalWidth / (box.width || 1);
-      const [px, py] = [(e.clientX - box.left) * f, (e.clientY - box.top) * f];
+      const fy = (image.naturalHeight || naturalWidth) / (box.height || 1);
+      const [px, py] = [(e.clientX - box.left) * (naturalWidth / (box.width || 1)), (e.clientY - box.top) * fy];
       const channel = rects.findIndex(([x, y, w, hh]) => px >= x - 1 && px < x + w + 1 && py >= y - 1 && py < y + hh + 1);
       if (channel >= 0) void this.channelView?.open(str(layer.name), channel);
     });
