@@ -150,9 +150,12 @@ describe('activation maps that answer clicks; the Layer Inspector', () => {
     await page.evaluate(() => window.jupyterapp.shell.activateById('nnlab-layer-inspector'));
     const panel = page.locator('#nnlab-layer-inspector');
     await page.waitForSelector('#nnlab-layer-inspector[data-state="ready"]', { timeout: 30000 });
+    await page.waitForTimeout(300);
+    const opened = (await panel.boundingBox()).width;
+    assert.ok(opened >= 400, `the panel opens 420 px wide, not the lab's cramped 250: ${opened}`);
     await rightWidth(400);
     const width400 = (await panel.boundingBox()).width;
-    assert.ok(width400 >= 355 && width400 <= 420, `panel ~400 px wide: ${width400}`);
+    assert.ok(width400 >= 380 && width400 <= 420, `panel ~400 px wide: ${width400}`);
     await panel.locator('.nnlab-tree-root[data-model="net"] li[data-path="0"] > .nnlab-tree-row').click();
     // gradients beside the weights after the backward pass
     const grad = k => panel.locator(`.nnlab-param-table td[data-param="0.weight"][data-grad="true"][data-stat="${k}"]`).textContent();
