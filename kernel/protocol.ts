@@ -89,6 +89,11 @@ export interface TensorPayload {
   valueLimit: number;
   /** The heatmap the HTML view shows (2-D, or image-like 3-D/4-D), if any. */
   heatmap: PngImage | null;
+  /**
+   * The printed tensor (PyTorch-style `tensor([...])`) of a small tensor
+   * (at most 100 values), shown before the statistics; absent or null otherwise.
+   */
+  repr?: string | null;
 }
 
 // ---- application/vnd.nnlab.model+json ------------------------------------------------
@@ -182,8 +187,10 @@ export interface ActivationLayer {
   /** Channels in the sample (tiles available) and how many were drawn. */
   channels: number;
   shownChannels: number;
-  /** This layer's tiles alone (no label), each tile normalised to its own min/max. */
+  /** This layer's tiles alone (no label), on the payload's `scale`; constant tiles crossed out. */
   image: PngImage | null;
+  /** Indices (among the drawn tiles) of constant channels, e.g. dead ReLU units: all values equal. */
+  constantChannels?: number[];
   /** Where each drawn tile (channel 0, 1, ...) sits in `image`, in its pixels: [x, y, width, height]. */
   tileRects?: [number, number, number, number][];
   /** For [N, F] outputs, the sample's F values (at most 4096), to draw as bars. */
@@ -199,6 +206,8 @@ export interface ActivationsPayload {
   sampleIndex: number;
   colormap: string;
   layers: ActivationLayer[];
+  /** 'per-tile': each tile to its own min..max; 'shared': a layer's tiles to the layer's. Absent in older payloads (per-tile). */
+  scale?: 'per-tile' | 'shared';
 }
 
 // ---- application/vnd.nnlab.images+json (filters, image grids) --------------------------
@@ -213,11 +222,32 @@ export interface ImagesPayload {
   cols: number;
   colormap: string;
   image: PngImage;
+  /** 'per-tile': each filter to its own max |w|; 'shared': one scale for the whole weight. Absent in older payloads. */
+  scale?: 'per-tile' | 'shared';
+  /** Row-major indices of the constant tiles (all values equal, e.g. a zeroed filter), crossed out in the image. */
+  constantTiles?: number[];
 }
 
 // ---- application/vnd.nnlab.run+json ------------------------------------------------
 
-export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
+/** 'running'/'paused' while training; 'stopped' by the run's stop(), 'interrupted' by a kernel interrupt. */
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'completed' | 'interrupted' | 'failed';
+
+export type RunEventKind = 'pause' | 'resume' | 'step' | 'stop' | 'lr' | 'momentum' | 'weightDecay';
+
+/**
+ * One steering command in a run's history (src/train.ts `RunEvent`): `step`
+ * is the number of steps completed when it was given (a change at step s
+ * first acts on step s + 1); `value`/`from` are set for hyperparameter changes.
+ */
+export interface RunEventPayload {
+  step: number;
+  epoch: number;
+  kind: RunEventKind;
+  value?: number;
+  from?: number;
+  timeMs: number;
+}
 
 export interface EpochPayload {
   epoch: number;
@@ -241,7 +271,10 @@ export interface RunProgress {
   elapsedSec: number;
   /** Estimated seconds left; null when unknown. */
   etaSec: number | null;
+  /** The last batch's loss. */
   loss: number;
+  /** The running mean of this epoch's batch losses so far, weighted by batch size (the headline loss; at the epoch's end its train loss). */
+  epochLoss?: number | null;
 }
 
 export interface RunPayload {
@@ -253,17 +286,80 @@ export interface RunPayload {
   hyperparameters: Record<string, unknown>;
   totalEpochs: number;
   epochs: EpochPayload[];
-  /** Step losses, bucket-averaged to at most `maxPoints`; x in epochs (step / steps per epoch). */
-  steps: { x: number[]; loss: number[]; count: number; stepsPerEpoch: number | null };
+  /**
+   * Step losses, bucket-averaged to at most `maxPoints`; x in epochs (step / steps per epoch).
+   * `xScale` 'log' (runs of 20 epochs or more): the chart's x axis is log-scaled and the
+   * buckets log-spaced, so the early epochs keep their detail; absent in older payloads (linear).
+   */
+  steps: { x: number[]; loss: number[]; count: number; stepsPerEpoch: number | null; xScale?: 'linear' | 'log' };
   progress: RunProgress | null;
   error: string | null;
   startedAt: string;
   endedAt: string | null;
   /** Cost of the live display itself, when shown live. */
   display: { updates: number; displaySeconds: number; trainSeconds: number } | null;
+  /** Steering events (pause, lr change, ...), in order; absent in payloads saved before steering existed. */
+  events?: RunEventPayload[];
+  /** While `fit` trains the run: its optimiser's current values (null where it has none), for steering controls. */
+  steer?: RunHyperparameters | null;
+}
+
+/** The steerable hyperparameters of a training run's optimiser now (param group 0's). */
+export interface RunHyperparameters {
+  lr: number | null;
+  momentum: number | null;
+  weightDecay: number | null;
+}
+
+// ---- steering comm (target 'nnlab.run') --------------------------------------------
+
+/** The comm target through which a frontend steers training runs (kernel/src/steer.ts). */
+export const RUN_COMM_TARGET = 'nnlab.run';
+
+export type RunAction = 'pause' | 'resume' | 'step' | 'stop' | 'set' | 'status';
+
+/**
+ * A command from the frontend, the data of a comm_msg (or of the comm_open)
+ * on target 'nnlab.run'. `set` takes `name` ('lr', 'momentum', 'weightDecay')
+ * and `value`; `status` changes nothing. `requestId` is echoed in the reply.
+ */
+export interface RunCommand {
+  action: RunAction;
+  runId: string;
+  name?: 'lr' | 'momentum' | 'weightDecay';
+  value?: number;
+  requestId?: string;
+}
+
+/**
+ * The kernel's reply (comm_msg data), sent once the command has taken effect
+ * (the loop paused, stopped, or about to train with the new value), or at
+ * once with `ok: false` and the reason.
+ */
+export interface RunCommandReply {
+  kind: 'reply';
+  requestId: string | null;
+  action: string;
+  ok: boolean;
+  error: string | null;
+  /** The run after the command (null when no run has this id). */
+  run: { id: string; name: string; status: RunStatus; steps: number; events: RunEventPayload[]; steer: RunHyperparameters | null } | null;
+  /** Steps the run had completed when the command arrived (null when no run has this id). */
+  receivedAtStep: number | null;
+  /** Kernel clock (ms since the epoch): the command arrived, and took effect. */
+  receivedAt: number;
+  appliedAt: number;
 }
 
 // ---- application/vnd.nnlab.confusion+json -----------------------------------------
+
+/**
+ * The confusion matrix's sequential colour scale (ColorBrewer's 9-class Blues,
+ * matplotlib's 'Blues'): 0 (no sample of the true class) is near-white, the
+ * whole row (fraction 1) darkest blue; equally spaced stops, linear in RGB
+ * between them. The kernel's HTML table and the extension's chart both use it.
+ */
+export const CONFUSION_COLORS = ['#f7fbff', '#deebf7', '#c6dbef', '#9ecae1', '#6baed6', '#4292c6', '#2171b5', '#08519c', '#08306b'] as const;
 
 export interface ConfusionPayload {
   version: 1;
@@ -300,6 +396,8 @@ export interface ModelInfo {
   training: boolean;
   /** Shape of the last input seen (by a training run or a feature-map call), if any. */
   lastInputShape: number[] | null;
+  /** When a `fit` in this kernel last trained it (ISO time), or null. */
+  lastTrainedAt: string | null;
   tree: LayerNode;
 }
 

@@ -39,7 +39,7 @@ export * as preprocess from './data/preprocess';
 export * from './linear';
 // Ready-made models (LeNet-5, recurrent classifiers and language models).
 export * as models from './models';
-export { fit, evaluate, accuracy, TrainingRun, runRegistry, addStopSource, type StopSource, type FitOptions, type EpochRecord, type BatchInfo, type RunStatus, type Trainable, type Batches } from './train';
+export { fit, evaluate, accuracy, TrainingRun, runRegistry, addStopSource, type StopSource, type FitOptions, type EpochRecord, type BatchInfo, type RunStatus, type RunEvent, type RunEventKind, type FitPromise, FINISHED_STATUSES, type Trainable, type Batches } from './train';
 
 // Weights I/O: safetensors that PyTorch loads, ONNX that onnxruntime runs.
 export * as io from './io';

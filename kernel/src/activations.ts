@@ -5,18 +5,25 @@
  * with a forward hook on every layer and draws, for one sample of the batch,
  * each layer's output as a labelled block of tiles: one tile per channel for
  * [N, C, H, W] outputs, one H x W tile for [N, H, W] (RNN sequences, conv1d),
- * a near-square tile for [N, F] vectors. Each tile is normalised to its own
- * min/max and coloured with viridis.
+ * a near-square tile for [N, F] vectors. Coloured with viridis, each tile
+ * normalised to its own min/max (`scale: 'per-tile'`, the default) or every
+ * tile of a layer to that layer's min/max for the sample (`scale: 'shared'`,
+ * so a weak channel looks weak).
  *
  * `filterImages(weightOrLayer)` draws weights: [Cout, Cin, kh, kw] conv
  * kernels (a row per output filter, a column per input channel), [Cout, Cin, k]
  * conv1d kernels, and [out, in] linear weights whose rows reshape to an image
  * (`imageShape`, or a square `in`). Each filter is scaled symmetrically around 0
- * (coolwarm: blue negative, red positive).
+ * (coolwarm: blue negative, red positive), to its own largest |w| (`scale:
+ * 'per-tile'`, the default) or to the whole weight's (`scale: 'shared'`).
+ *
+ * Constant tiles (an all-zero, dead channel; a pruned filter) are crossed out
+ * and listed (`constantChannels`, `constantTiles`), not drawn mid-colour.
  *
  * @example
  *   featureMaps(model, xTest.narrow(0, 0, 1))   // one PNG, every layer
  *   filterImages(model.conv1)                    // the first layer's kernels
+ *   featureMaps(model, x, { scale: 'shared' })   // compare channels' strength within a layer
  */
 import { Tensor } from '../../src/tensor';
 import { noGrad } from '../../src/autograd';
@@ -28,7 +35,7 @@ import { ArgumentError, ShapeError } from '../../src/errors';
 import { fmtNum, fmtShape, rethrowWithContext } from './format';
 import { rememberInput } from './registry';
 import { valueStats } from './stats';
-import { blockTileRects, drawBlock, drawGrid, finiteRange, makeTile, vectorTile, type Block, type Tile } from './tiles';
+import { blockTileRects, drawBlock, drawGrid, finiteRange, makeTile, vectorTile, type Block, type Tile, type TileScale } from './tiles';
 
 const DISPLAY = Symbol.for('Jupyter.display');
 
@@ -45,6 +52,8 @@ export interface FeatureMapOptions {
   includeInput?: boolean;
   colormap?: ColormapName;
   maxWidth?: number;
+  /** 'per-tile' (default): each tile to its own min..max; 'shared': a layer's tiles to the layer's min..max for the sample. */
+  scale?: TileScale;
 }
 
 /** One recorded layer output. */
@@ -55,8 +64,8 @@ export interface RecordedActivation {
   tensor: Tensor;
 }
 
-/** The tiles of sample `index` of a batch-first activation `t` (see the file comment), at most `maxChannels`. */
-export function activationTiles(t: Tensor, index: number, maxChannels: number): { tiles: Tile[]; channels: number } {
+/** The tiles of sample `index` of a batch-first activation `t` (see the file comment), at most `maxChannels`, on the given scale. */
+export function activationTiles(t: Tensor, index: number, maxChannels: number, scale: TileScale = 'per-tile'): { tiles: Tile[]; channels: number } {
   if (t.ndim < 2) return { tiles: [], channels: 0 };
   if (index < 0 || index >= t.shape[0]) {
     throw new ArgumentError(`featureMaps: sample index ${index} is out of range for an output of shape ${fmtShape(t.shape)}`);
@@ -65,12 +74,13 @@ export function activationTiles(t: Tensor, index: number, maxChannels: number): 
   const rest = t.shape.slice(1);
   const per = rest.reduce((a, b) => a * b, 1);
   const start = index * per;
-  if (rest.length === 1) return { tiles: [vectorTile(values, start, per)], channels: 1 };
-  if (rest.length === 2) return { tiles: [makeTile(values, start, rest[0], rest[1])], channels: 1 };
+  const range = scale === 'shared' ? finiteRange(values, start, per) : undefined;
+  if (rest.length === 1) return { tiles: [vectorTile(values, start, per, range)], channels: 1 };
+  if (rest.length === 2) return { tiles: [makeTile(values, start, rest[0], rest[1], 96, range)], channels: 1 };
   const h = rest[rest.length - 2], w = rest[rest.length - 1];
   const channels = per / (h * w);
   const tiles: Tile[] = [];
-  for (let c = 0; c < Math.min(channels, maxChannels); c++) tiles.push(makeTile(values, start + c * h * w, h, w));
+  for (let c = 0; c < Math.min(channels, maxChannels); c++) tiles.push(makeTile(values, start + c * h * w, h, w, 96, range));
   return { tiles, channels };
 }
 
@@ -115,13 +125,27 @@ export class ActivationMaps {
   }
 
   [DISPLAY](): MediaBundle {
-    const lines = this.payload.layers.map((l) => `  ${l.name} (${l.className}) ${fmtShape(l.shape)}: ${l.shownChannels}/${l.channels} channel(s), min ${fmtNum(l.stats.min)} max ${fmtNum(l.stats.max)}`);
+    const lines = this.payload.layers.map((l) => {
+      const dead = l.constantChannels?.length ? `, constant: ${constantList(l.constantChannels)}` : '';
+      return `  ${l.name} (${l.className}) ${fmtShape(l.shape)}: ${l.shownChannels}/${l.channels} channel(s), min ${fmtNum(l.stats.min)} max ${fmtNum(l.stats.max)}${dead}`;
+    });
     return {
       'text/plain': `Feature maps of ${this.payload.model ?? 'model'} for sample ${this.payload.sampleIndex} of input ${fmtShape(this.payload.inputShape)}:\n${lines.join('\n')}`,
       'image/png': this.image.png,
       [MIME.activations]: this.payload,
     };
   }
+}
+
+/** 'channel 2' or 'channels 1, 3, 5, … (7)'. */
+function constantList(channels: number[]): string {
+  const shown = channels.slice(0, 8).join(', ');
+  return `channel${channels.length === 1 ? '' : 's'} ${shown}${channels.length > 8 ? `, … (${channels.length})` : ''}`;
+}
+
+/** Indices of the constant tiles. */
+function constantIndices(tiles: Tile[]): number[] {
+  return tiles.flatMap((t, i) => (t.constant !== null && t.constant !== undefined ? [i] : []));
 }
 
 /** Every layer's activations for one sample as a labelled PNG grid (see the file comment). */
@@ -131,28 +155,33 @@ export function featureMaps(model: Module, input: Tensor, opts: FeatureMapOption
   const index = opts.index ?? 0;
   const maxChannels = opts.maxChannels ?? 16;
   const colormap = opts.colormap ?? 'viridis';
+  const scale = opts.scale ?? 'per-tile';
+  if (scale !== 'per-tile' && scale !== 'shared') throw new ArgumentError(`featureMaps: scale must be 'per-tile' or 'shared', got '${String(scale)}'`);
   const maps = recordActivations(model, input, opts.layers);
   rememberInput(model, input);
   if (opts.includeInput ?? true) maps.unshift({ name: 'input', className: 'Tensor', tensor: input.detach() });
   const blocks: Block[] = [];
   const layers: ActivationLayer[] = [];
   for (const m of maps) {
-    const { tiles, channels } = m.tensor.ndim >= 2 ? activationTiles(m.tensor, index, maxChannels) : { tiles: [], channels: 0 };
+    const { tiles, channels } = m.tensor.ndim >= 2 ? activationTiles(m.tensor, index, maxChannels, scale) : { tiles: [], channels: 0 };
     const stats = valueStats(m.tensor.values());
     const more = channels > tiles.length ? ` (first ${tiles.length} of ${channels} channels)` : channels > 1 ? ` (${channels} channels)` : '';
-    const block: Block = { label: `${m.name} ${m.className === 'Tensor' ? '' : m.className + ' '}${fmtShape(m.tensor.shape)}${more}`, tiles };
+    const constantChannels = channels > 1 ? constantIndices(tiles) : tiles[0]?.constant != null ? [0] : [];
+    const note = constantChannels.length ? `constant (crossed out): ${constantList(constantChannels)}` : undefined;
+    const block: Block = { label: `${m.name} ${m.className === 'Tensor' ? '' : m.className + ' '}${fmtShape(m.tensor.shape)}${more}`, note, tiles };
     if (tiles.length > 0) blocks.push(block);
     layers.push({
       name: m.name, className: m.className, shape: [...m.tensor.shape], stats, channels, shownChannels: tiles.length,
-      image: tiles.length > 0 ? drawBlock(block, { colormap }) : null,
+      image: tiles.length > 0 ? drawBlock(block, { colormap }) : null, constantChannels,
       tileRects: tiles.length > 0 ? blockTileRects(block) : [],
       vector: m.tensor.ndim === 2 && m.tensor.shape[1] <= 4096 ? Array.from(m.tensor.values().subarray(index * m.tensor.shape[1], (index + 1) * m.tensor.shape[1]), (v) => (Number.isFinite(v) ? v : null)) : null,
     });
   }
-  const title = `${opts.name ?? model.constructor.name}: sample ${index}, each tile scaled to its own min..max`;
+  const how = scale === 'shared' ? "a layer's tiles share its min..max" : 'each tile scaled to its own min..max';
+  const title = `${opts.name ?? model.constructor.name}: sample ${index}, ${how}`;
   const image = drawGrid(blocks, { colormap, title, maxWidth: opts.maxWidth });
   const payload: ActivationsPayload = {
-    version: 1, kind: 'activations', model: opts.name ?? null, inputShape: [...input.shape], sampleIndex: index, colormap, layers,
+    version: 1, kind: 'activations', model: opts.name ?? null, inputShape: [...input.shape], sampleIndex: index, colormap, layers, scale,
   };
   return new ActivationMaps(payload, image, maps);
 }
@@ -166,6 +195,8 @@ export interface FilterOptions {
   /** For 2-D [out, in] weights: the image shape each row reshapes to (default: square when `in` is a square). */
   imageShape?: [number, number];
   colormap?: ColormapName;
+  /** 'per-tile' (default): each output filter to its own largest |w|; 'shared': every tile to the whole weight's. */
+  scale?: TileScale;
 }
 
 /** Weights drawn as images (see the file comment). Displayable. */
@@ -211,8 +242,12 @@ export function filterImages(weightOrLayer: Tensor | Module, opts: FilterOptions
   }
   name ??= 'weight';
   const colormap = opts.colormap ?? 'coolwarm';
+  const scale = opts.scale ?? 'per-tile';
+  if (scale !== 'per-tile' && scale !== 'shared') throw new ArgumentError(`filterImages: scale must be 'per-tile' or 'shared', got '${String(scale)}'`);
   const values = noGrad(() => w.detach()).values();
   const shape = w.shape;
+  const whole = scale === 'shared' ? symmetric(values, 0, values.length) : null;
+  const symmetric_ = (start: number, n: number) => whole ?? symmetric(values, start, n);
   const tiles: Tile[] = [];
   let rows = 0, cols = 0, maxWidth: number | undefined;
   if (shape.length === 4 || shape.length === 3) {
@@ -223,14 +258,14 @@ export function filterImages(weightOrLayer: Tensor | Module, opts: FilterOptions
       // One tile per output filter (conv1d: a Cin x k tile), 8 per row.
       const [th, tw] = shape.length === 3 ? [cin, kw] : [kh, kw];
       const n = Math.min(cout, opts.maxFilters ?? 64);
-      for (let o = 0; o < n; o++) tiles.push(makeTile(values, o * per, th, tw, 96, symmetric(values, o * per, per)));
+      for (let o = 0; o < n; o++) tiles.push(makeTile(values, o * per, th, tw, 96, symmetric_(o * per, per)));
       rows = Math.ceil(n / 8);
       cols = Math.min(n, 8);
       maxWidth = wrapWidth(8, th, tw);
     } else {
       const nOut = Math.min(cout, opts.maxFilters ?? 32), nIn = Math.min(cin, opts.maxInputs ?? 16);
       for (let o = 0; o < nOut; o++) {
-        const range = symmetric(values, o * per, per);
+        const range = symmetric_(o * per, per);
         for (let i = 0; i < nIn; i++) tiles.push(makeTile(values, o * per + i * kh * kw, kh, kw, 96, range));
       }
       rows = nOut;
@@ -243,19 +278,22 @@ export function filterImages(weightOrLayer: Tensor | Module, opts: FilterOptions
     const img = opts.imageShape ?? (side * side === inp ? [side, side] : null);
     if (img && img[0] * img[1] === inp) {
       const n = Math.min(out, opts.maxFilters ?? 64);
-      for (let o = 0; o < n; o++) tiles.push(makeTile(values, o * inp, img[0], img[1], 96, symmetric(values, o * inp, inp)));
+      for (let o = 0; o < n; o++) tiles.push(makeTile(values, o * inp, img[0], img[1], 96, symmetric_(o * inp, inp)));
       rows = Math.ceil(n / 16);
       cols = Math.min(n, 16);
       maxWidth = wrapWidth(16, img[0], img[1]);
     } else {
-      tiles.push(makeTile(values, 0, out, inp, 256, symmetric(values, 0, out * inp)));
+      tiles.push(makeTile(values, 0, out, inp, 256, symmetric_(0, out * inp)));
       rows = cols = 1;
     }
   } else {
     throw new ShapeError(`filterImages: expected a weight with 2, 3 or 4 axes, got shape ${fmtShape(shape)}`);
   }
   const title = `${name} ${fmtShape(shape)}`;
-  const note = shape.length === 4 && shape[1] > 1 ? 'rows: output filters, columns: input channels; blue < 0 < red' : 'one tile per output unit; blue < 0 < red';
-  const image = drawGrid([{ label: null, tiles }], { colormap, title: `${title}: ${note}`, maxWidth });
-  return new ImageGrid({ version: 1, kind: 'images', title, sourceShape: [...shape], rows, cols, colormap, image });
+  const layoutNote = shape.length === 4 && shape[1] > 1 ? 'rows: output filters, columns: input channels' : 'one tile per output unit';
+  const scaleNote = scale === 'shared' ? `blue < 0 < red, one scale ±${fmtNum(whole![1], 3)}` : 'blue < 0 < red, each filter to its own max |w|';
+  const constantTiles = constantIndices(tiles);
+  const deadNote = constantTiles.length ? `${constantTiles.length} constant tile${constantTiles.length === 1 ? '' : 's'} crossed out` : undefined;
+  const image = drawGrid([{ label: null, note: deadNote, tiles }], { colormap, title: `${title}: ${layoutNote}; ${scaleNote}`, maxWidth });
+  return new ImageGrid({ version: 1, kind: 'images', title, sourceShape: [...shape], rows, cols, colormap, image, scale, constantTiles });
 }

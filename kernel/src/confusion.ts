@@ -17,7 +17,7 @@ import { Tensor } from '../../src/tensor';
 import { noGrad } from '../../src/autograd';
 import { ArgumentError, ShapeError } from '../../src/errors';
 import { MIME, type ConfusionPayload, type MediaBundle } from '../protocol';
-import { colormapHex } from './colormap';
+import { colormapHex, textColorOn } from './colormap';
 import { escapeHtml, fmtCount, textTable } from './format';
 
 const DISPLAY = Symbol.for('Jupyter.display');
@@ -101,23 +101,40 @@ export function confusionMatrix(predictions: Tensor, targets: Tensor, opts: Conf
   return new ConfusionMatrix({ version: 1, kind: 'confusion', classNames: names, matrix, total: y.length, accuracy: y.length ? correct / y.length : null, perClass });
 }
 
-/** A table coloured by row-normalised counts (viridis-like blues), with per-class accuracy. */
+/**
+ * The colour of a cell: its fraction of the true class (count / row total)
+ * through the sequential 'blues' scale (0 near-white, 1 darkest), and the text
+ * colour (black or white) that contrasts more with it.
+ */
+export function confusionCellColors(count: number, rowTotal: number): { background: string; text: string; fraction: number } {
+  const fraction = rowTotal > 0 ? count / rowTotal : 0;
+  const background = colormapHex('blues', fraction);
+  return { background, text: textColorOn(background), fraction };
+}
+
+/** The colour bar under the table: the scale in 10 steps, 0% … 100% of the true class. */
+function colorBar(): string {
+  const steps = Array.from({ length: 11 }, (_, i) => {
+    const { background } = confusionCellColors(i, 10);
+    return `<td style="width:18px;height:10px;padding:0;background:${background}" title="${i * 10}%"></td>`;
+  });
+  return `<table class="nnlab-colorbar" style="border-collapse:collapse;margin-top:4px;font-size:11px"><tr><td style="padding:0 4px 0 0;color:#555">0%</td>${steps.join('')}<td style="padding:0 0 0 4px;color:#555">100% of the true class</td></tr></table>`;
+}
+
+/** A table coloured by row-normalised counts (sequential blues: more is darker), with per-class accuracy and a colour bar. */
 export function confusionHtml(p: ConfusionPayload): string {
-  const cell = 'padding:2px 6px;text-align:right;border:1px solid #fff';
+  const cell = 'padding:2px 6px;text-align:right;border:1px solid #e3e6ee';
   const head = `<tr><th style="padding:2px 6px">true \\ predicted</th>${p.classNames.map((n) => `<th style="padding:2px 4px;writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal">${escapeHtml(n)}</th>`).join('')}<th style="padding:2px 6px">accuracy</th><th style="padding:2px 6px">n</th></tr>`;
   const rows = p.matrix.map((row, i) => {
-    const support = p.perClass[i].support || 1;
     const cells = row.map((v, j) => {
-      const t = v / support;
-      const bg = colormapHex('viridis', t);
-      const fg = t > 0.55 ? '#000' : '#fff';
+      const { background: bg, text: fg } = confusionCellColors(v, p.perClass[i].support);
       return `<td style="${cell};background:${bg};color:${fg}${i === j ? ';font-weight:bold' : ''}" title="true ${escapeHtml(p.classNames[i])}, predicted ${escapeHtml(p.classNames[j])}: ${v}">${v}</td>`;
     });
     const acc = p.perClass[i].accuracy;
     const bar = acc === null ? '' : `<div style="display:inline-block;width:${Math.round(acc * 60)}px;height:8px;background:#636efa;margin-left:4px"></div>`;
     return `<tr><th style="padding:2px 6px;text-align:left;font-weight:normal">${escapeHtml(p.classNames[i])}</th>${cells.join('')}<td style="${cell};text-align:left;white-space:nowrap">${pct(acc)}${bar}</td><td style="${cell}">${p.perClass[i].support}</td></tr>`;
   });
-  return `<div class="nnlab-confusion" style="font-size:12px"><div><b>Confusion matrix</b> · ${fmtCount(p.total)} samples · accuracy <b>${pct(p.accuracy)}</b> · cells coloured by the fraction of the true class</div><table style="border-collapse:collapse;font-family:monospace">${head}${rows.join('')}</table></div>`;
+  return `<div class="nnlab-confusion" style="font-size:12px"><div><b>Confusion matrix</b> · ${fmtCount(p.total)} samples · accuracy <b>${pct(p.accuracy)}</b> · cells coloured by the fraction of the true class</div><table style="border-collapse:collapse;font-family:monospace">${head}${rows.join('')}</table>${colorBar()}</div>`;
 }
 
 /**

@@ -18,11 +18,13 @@ export interface Trace {
   x?: (number | null)[];
   y: (number | null)[];
   name?: string;
-  mode?: 'lines' | 'markers' | 'lines+markers';
+  mode?: 'lines' | 'markers' | 'lines+markers' | 'markers+text';
+  /** With mode 'markers+text': a label per point, drawn above it. */
+  text?: string[];
   /** 'y2' draws against the right-hand axis (layout.yaxis2). */
   yaxis?: 'y' | 'y2';
   line?: { color?: string; width?: number; dash?: 'solid' | 'dash' | 'dot' };
-  marker?: { color?: string; size?: number };
+  marker?: { color?: string; size?: number; symbol?: string };
   showlegend?: boolean;
   [key: string]: unknown;
 }
@@ -230,7 +232,10 @@ export function figureSvg(spec: FigureSpec): string {
         if (points.length) segments.push(points.splice(0));
         return;
       }
-      points.push([project(xScale, x, px0, px1), project(ys, v, py0, py1)]);
+      const point: [number, number] = [project(xScale, x, px0, px1), project(ys, v, py0, py1)];
+      points.push(point);
+      const label = mode.includes('text') ? trace.text?.[j] : undefined;
+      if (label) out.push(`<text x="${point[0].toFixed(1)}" y="${(point[1] - 7).toFixed(1)}" text-anchor="middle" font-size="10" fill="${color}">${escapeHtml(label)}</text>`);
     });
     if (points.length) segments.push(points.splice(0));
     if (mode.includes('lines')) {

@@ -4,7 +4,8 @@
  * Loading it makes tensors, modules and training runs displayable: they get
  * `[Symbol.for('Jupyter.display')]()` returning a MIME bundle, and the nnlab
  * kernel shows a cell's last expression with it. It also makes `nn.fit` stop
- * gracefully on a kernel interrupt. See kernel/README.md.
+ * gracefully on a kernel interrupt, and registers the comm target 'nnlab.run'
+ * through which the frontend steers runs (kernel/src/steer.ts). See kernel/README.md.
  *
  * @example
  *   import * as nn from 'nnlab';
@@ -14,9 +15,11 @@
  */
 import { installDisplayMethods } from './install';
 import { makeFitInterruptible } from './registry';
+import { registerSteeringTarget } from './steer';
 
 installDisplayMethods();
 makeFitInterruptible();
+registerSteeringTarget();
 
 export * from '../protocol';
 export {
@@ -34,3 +37,5 @@ export { query, answerQuery, queryBundle } from './query';
 export { track } from './registry';
 export { moduleBundle, installDisplayMethods } from './install';
 export { makeFitInterruptible } from './registry';
+export { steerRun, registerSteeringTarget } from './steer';
+export { Playground, PlaygroundFrame, DEFAULT_SETTINGS as PLAYGROUND_DEFAULTS, ACTIVATIONS as PLAYGROUND_ACTIVATIONS, type PlaygroundSettings, type PlaygroundRunOptions, type PlaygroundStats, type PlaygroundActivation } from './playground';

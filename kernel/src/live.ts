@@ -14,6 +14,10 @@
  * final update carries the chart as image/svg+xml too, for saved notebooks
  * and viewers without JavaScript.
  *
+ * Steering: the promise carries the run (`liveFit(...).run.pause()`); the
+ * display redraws at every steering event, and the extension's controls send
+ * their commands over the 'nnlab.run' comm (kernel/src/steer.ts).
+ *
  * Interrupts: inside the nnlab kernel, interrupting stops training after the
  * current batch (weights consistent, the run kept and marked 'interrupted');
  * a second interrupt aborts the cell as usual.
@@ -21,7 +25,7 @@
  * @example
  *   const run = await liveFit(model, { trainLoader, valLoader, optimizer, epochs: 5 });
  */
-import { fit, runRegistry, TrainingRun, type BatchInfo, type EpochRecord, type FitOptions, type Trainable } from '../../src/train';
+import { fit, runRegistry, TrainingRun, type BatchInfo, type EpochRecord, type FitOptions, type FitPromise, type Trainable } from '../../src/train';
 import { Module } from '../../src/nn/module';
 import type { Tensor } from '../../src/tensor';
 import { display, type DisplayHandle } from './display';
@@ -60,13 +64,18 @@ export function displayStats(run: TrainingRun): DisplayStats | null {
  */
 export class LiveRunDisplay {
   readonly state: LiveRunState;
+  /** The current epoch's batch-size-weighted loss sum, for the headline's running mean. */
+  #epoch = { epoch: -1, lossSum: 0, samples: 0, lastSeen: 0 };
   #handle: DisplayHandle | null = null;
   #next = 0;
+  #offEvent: () => void;
 
   constructor(readonly run: TrainingRun, readonly opts: { minIntervalMs?: number; maxOverhead?: number; display?: boolean; stepsPerEpoch?: number | null } = {}) {
     this.state = { progress: null, stepsPerEpoch: opts.stepsPerEpoch ?? null, updates: 0, displayMs: 0, startedMs: performance.now(), endedMs: null };
     setLiveRunState(run, this.state);
     if (opts.display !== false) this.#handle = display(run);
+    // NOTE: a steering event redraws at once (a paused run has no batch end to redraw it).
+    this.#offEvent = run.onEvent(() => this.#send(false));
   }
 
   #send(final: boolean): void {
@@ -86,12 +95,22 @@ export class LiveRunDisplay {
     const bpe = Number.isFinite(info.batchesPerEpoch) ? info.batchesPerEpoch : null;
     if (bpe) this.state.stepsPerEpoch = bpe;
     const totalSteps = bpe ? bpe * totalEpochs : null;
+    // NOTE: the headline is the epoch's running mean (weighted by batch size, as fit's trainLoss), not the noisy last batch.
+    const e = this.#epoch;
+    if (info.epoch !== e.epoch) Object.assign(e, { epoch: info.epoch, lossSum: 0, samples: 0 });
+    const n = Math.max(1, info.samplesSeen - e.lastSeen);
+    e.lastSeen = info.samplesSeen;
+    if (Number.isFinite(info.loss)) {
+      e.lossSum += info.loss * n;
+      e.samples += n;
+    }
     this.state.progress = {
       epoch: info.epoch, totalEpochs, batch: info.batch, batchesPerEpoch: bpe, samplesSeen: info.samplesSeen,
-      samplesPerSec: info.samplesPerSec, elapsedSec: elapsed, loss: info.loss,
+      samplesPerSec: info.samplesPerSec, elapsedSec: elapsed, loss: info.loss, epochLoss: e.samples > 0 ? e.lossSum / e.samples : null,
       etaSec: totalSteps ? (elapsed / info.step) * Math.max(0, totalSteps - info.step) : null,
     };
-    if (performance.now() >= this.#next) this.#send(false);
+    // NOTE: a batch that ends paused (step() while paused) is shown at once: nothing else follows it.
+    if (performance.now() >= this.#next || this.run.status === 'paused') this.#send(false);
   }
 
   epochEnd(_record: EpochRecord): void {
@@ -100,6 +119,7 @@ export class LiveRunDisplay {
 
   /** The final update (with the static chart image). */
   close(): void {
+    this.#offEvent();
     this.state.endedMs = performance.now();
     this.#send(true);
   }
@@ -109,7 +129,7 @@ export class LiveRunDisplay {
  * `fit` with a live display and graceful interrupts (see the file comment).
  * Accepts every `fit` option; user callbacks still run.
  */
-export async function liveFit(model: Trainable, opts: LiveFitOptions): Promise<TrainingRun> {
+export function liveFit(model: Trainable, opts: LiveFitOptions): FitPromise {
   const epochs = opts.epochs ?? 1;
   const lr0 = opts.optimizer.paramGroups?.[0]?.lr ?? null;
   const batchSize = (opts.trainLoader as { batchSize?: unknown }).batchSize;
@@ -126,21 +146,24 @@ export async function liveFit(model: Trainable, opts: LiveFitOptions): Promise<T
         if (inputs[0] && typeof inputs[0] === 'object') rememberInput(model, inputs[0] as Tensor);
       })
     : null;
-  try {
-    return await fit(model, {
-      ...opts,
-      run,
-      onBatchEnd: (info, r) => {
-        opts.onBatchEnd?.(info, r);
-        live.batchEnd(info);
-      },
-      onEpochEnd: (record, r) => {
-        opts.onEpochEnd?.(record, r);
-        live.epochEnd(record);
-      },
-    });
-  } finally {
-    hook?.remove();
-    live.close();
-  }
+  const training = (async () => {
+    try {
+      return await fit(model, {
+        ...opts,
+        run,
+        onBatchEnd: (info, r) => {
+          opts.onBatchEnd?.(info, r);
+          live.batchEnd(info);
+        },
+        onEpochEnd: (record, r) => {
+          opts.onEpochEnd?.(record, r);
+          live.epochEnd(record);
+        },
+      });
+    } finally {
+      hook?.remove();
+      live.close();
+    }
+  })();
+  return Object.assign(training, { run });
 }

@@ -21,7 +21,7 @@ import {
 import { featureMaps, filterImages } from './activations';
 import { channelOf, explainPixel } from './explain';
 import { displayBundle } from './display';
-import { lastInput, notebookVariables, rememberInput } from './registry';
+import { lastInput, lastTrainedAt, notebookVariables, rememberInput } from './registry';
 import { runPayload } from './runView';
 import { layerTree } from './summary';
 import { tensorPayload } from './tensorView';
@@ -58,11 +58,13 @@ function findRun(id: string): TrainingRun {
 export function modelInfo(name: string, model: Module): ModelInfo {
   const params = model.parameters();
   const input = lastInput(model);
+  const trained = lastTrainedAt(model);
   return {
     name, className: model.constructor.name,
     numParams: params.reduce((n, p) => n + p.size, 0),
     trainableParams: params.filter((p) => p.requiresGrad).reduce((n, p) => n + p.size, 0),
     training: model.training, lastInputShape: input ? [...input.shape] : null,
+    lastTrainedAt: trained === null ? null : new Date(trained).toISOString(),
     tree: layerTree(model, { stats: true }),
   };
 }

@@ -32,6 +32,8 @@ export interface InterruptState {
 interface KernelState {
   locals: (() => Record<string, unknown>) | null;
   lastInputs: WeakMap<object, Tensor>;
+  /** When each model last trained (ms since the epoch): set as a `fit` starts and ends. */
+  trainedAt: WeakMap<object, number>;
   liveRuns: WeakMap<TrainingRun, LiveRunState>;
   tracked: Map<string, object>;
   interrupts: InterruptState;
@@ -42,7 +44,7 @@ const KEY = Symbol.for('nnlab.kernel.state');
 export function kernelState(): KernelState {
   const g = globalThis as unknown as Record<symbol, KernelState | undefined>;
   return (g[KEY] ??= {
-    locals: null, lastInputs: new WeakMap(), liveRuns: new WeakMap(), tracked: new Map(),
+    locals: null, lastInputs: new WeakMap(), trainedAt: new WeakMap(), liveRuns: new WeakMap(), tracked: new Map(),
     interrupts: { count: 0, activeTrainings: 0, gracefulPending: false },
   });
 }
@@ -76,6 +78,11 @@ export function rememberInput(model: object, input: Tensor): void {
 
 export function lastInput(model: object): Tensor | null {
   return kernelState().lastInputs.get(model) ?? null;
+}
+
+/** When `model` last trained in a `fit` of this kernel (ms since the epoch), or null. */
+export function lastTrainedAt(model: object): number | null {
+  return kernelState().trainedAt.get(model) ?? null;
 }
 
 export function liveRunState(run: TrainingRun): LiveRunState | null {
@@ -113,9 +120,11 @@ export function makeFitInterruptible(): void {
   stopSourceAdded = true;
 }
 
-/** A stop test for one training: true once an interrupt arrives after it started. */
-export function beginTraining(): { shouldStop: () => boolean; end: () => void } {
+/** A stop test for one training: true once an interrupt arrives after it started. Notes when `model` trained. */
+export function beginTraining(model?: object): { shouldStop: () => boolean; end: () => void } {
   const s = interruptState();
+  const trainedAt = kernelState().trainedAt;
+  if (model) trainedAt.set(model, Date.now());
   const start = s.count;
   s.activeTrainings++;
   let ended = false;
@@ -124,6 +133,7 @@ export function beginTraining(): { shouldStop: () => boolean; end: () => void } 
     end: () => {
       if (ended) return;
       ended = true;
+      if (model) trainedAt.set(model, Date.now());
       s.activeTrainings = Math.max(0, s.activeTrainings - 1);
       if (s.activeTrainings === 0) s.gracefulPending = false;
     },

@@ -4,12 +4,17 @@
  * (plotly JSON, and the same chart as a static SVG inside the HTML).
  *
  * Step losses are bucket-averaged to at most `maxPoints` points, so a bundle
- * stays small (tens of kB) however long the run.
+ * stays small (tens of kB) however long the run. A run of `LONG_RUN_EPOCHS`
+ * (20) epochs or more is drawn on a log-scaled x axis with log-spaced buckets,
+ * so its first epochs stay readable next to the hundredth. The headline loss
+ * of a live run is the running mean of the current epoch (the last batch's
+ * loss follows in brackets). The accuracy axis appears only with accuracies.
  *
  * @example runBundle(run)['application/vnd.nnlab.run+json'].epochs
  */
 import type { TrainingRun } from '../../src/train';
-import { MIME, type EpochPayload, type MediaBundle, type RunPayload } from '../protocol';
+import type { RunEventKind } from '../../src/train';
+import { MIME, type EpochPayload, type MediaBundle, type RunEventPayload, type RunPayload } from '../protocol';
 import { figureSvg, svgImg, type FigureSpec, type Trace } from './figure';
 import { escapeHtml, fmtCount, fmtDuration, fmtNum, htmlTable, textTable } from './format';
 import { liveRunState } from './registry';
@@ -20,13 +25,38 @@ export interface RunViewOptions {
   maxPoints?: number;
 }
 
-/** Bucket means of `values` to at most `maxPoints`; x = bucket centre (1-based step) / stepsPerEpoch. */
-export function downsampleSteps(values: readonly number[], maxPoints: number, stepsPerEpoch: number | null): { x: number[]; loss: number[] } {
+/** Runs planned for (or run) this many epochs or more are charted on a log-scaled x axis. */
+export const LONG_RUN_EPOCHS = 20;
+
+/**
+ * The bucket edges over steps [0, n): `linear`, equal buckets of ceil(n / maxPoints);
+ * `log`, edges round(n^(k / maxPoints)) (deduplicated), so early steps stay single.
+ */
+function bucketEdges(n: number, maxPoints: number, spacing: 'linear' | 'log'): number[] {
+  const edges = [0];
+  if (spacing === 'log' && n > maxPoints) {
+    for (let k = 1; k <= maxPoints; k++) {
+      const e = Math.min(n, Math.round(Math.pow(n, k / maxPoints)));
+      if (e > edges[edges.length - 1]) edges.push(e);
+    }
+  } else {
+    const bucket = Math.max(1, Math.ceil(n / maxPoints));
+    for (let e = bucket; e < n + bucket; e += bucket) edges.push(Math.min(n, e));
+  }
+  if (edges[edges.length - 1] < n) edges.push(n);
+  return edges;
+}
+
+/**
+ * Bucket means of `values` to at most `maxPoints` (equal or log-spaced buckets);
+ * x = bucket centre (1-based step) / stepsPerEpoch.
+ */
+export function downsampleSteps(values: readonly number[], maxPoints: number, stepsPerEpoch: number | null, spacing: 'linear' | 'log' = 'linear'): { x: number[]; loss: number[] } {
   const n = values.length;
-  const bucket = Math.max(1, Math.ceil(n / maxPoints));
+  const edges = bucketEdges(n, maxPoints, spacing);
   const x: number[] = [], loss: number[] = [];
-  for (let start = 0; start < n; start += bucket) {
-    const end = Math.min(n, start + bucket);
+  for (let b = 0; b + 1 < edges.length; b++) {
+    const start = edges[b], end = edges[b + 1];
     let sum = 0, k = 0;
     for (let i = start; i < end; i++) if (Number.isFinite(values[i])) (sum += values[i]), k++;
     if (k === 0) continue;
@@ -45,16 +75,66 @@ export function runPayload(run: TrainingRun, opts: RunViewOptions = {}): RunPayl
     epoch: e.epoch, trainLoss: finiteOrNull(e.trainLoss), trainAccuracy: finiteOrNull(e.trainAccuracy), valLoss: finiteOrNull(e.valLoss),
     valAccuracy: finiteOrNull(e.valAccuracy), lr: finiteOrNull(e.lr), samplesPerSec: finiteOrNull(e.samplesPerSec), seconds: finiteOrNull(e.seconds),
   }));
-  const steps = downsampleSteps(run.stepLosses, opts.maxPoints ?? 400, stepsPerEpoch);
+  const xScale = Math.max(run.totalEpochs, run.epochs.length) >= LONG_RUN_EPOCHS ? 'log' : 'linear';
+  const steps = downsampleSteps(run.stepLosses, opts.maxPoints ?? 400, stepsPerEpoch, xScale);
   const trainSeconds = live ? ((live.endedMs ?? performance.now()) - live.startedMs) / 1000 : 0;
   return {
     version: 1, kind: 'run', id: run.id, name: run.name, status: run.status,
     hyperparameters: jsonSafe(run.hyperparameters), totalEpochs: run.totalEpochs, epochs,
-    steps: { ...steps, count: run.stepLosses.length, stepsPerEpoch },
+    steps: { ...steps, count: run.stepLosses.length, stepsPerEpoch, xScale },
     progress: live?.progress ?? null, error: run.error,
     startedAt: run.startedAt.toISOString(), endedAt: run.endedAt ? run.endedAt.toISOString() : null,
     display: live ? { updates: live.updates, displaySeconds: live.displayMs / 1000, trainSeconds } : null,
+    events: run.events.map((e) => ({ ...e })),
+    steer: run.currentHyperparameters(),
   };
+}
+
+const EVENT_NAMES: Record<RunEventKind, string> = { pause: 'pause', resume: 'resume', step: 'step', stop: 'stop', lr: 'lr', momentum: 'momentum', weightDecay: 'weight decay' };
+
+/** 'lr 0.1 → 0.025' for a hyperparameter change, 'pause' for a command. */
+export function eventText(e: RunEventPayload): string {
+  if (e.value === undefined) return EVENT_NAMES[e.kind] ?? e.kind;
+  return `${EVENT_NAMES[e.kind] ?? e.kind} ${e.from !== undefined ? `${fmtNum(e.from)} → ` : ''}${fmtNum(e.value)}`;
+}
+
+/** 'lr=0.025' (the new value), the label of a change's marker on the chart. */
+export function eventLabel(e: RunEventPayload): string {
+  return e.value === undefined ? EVENT_NAMES[e.kind] ?? e.kind : `${e.kind === 'weightDecay' ? 'wd' : e.kind}=${fmtNum(e.value)}`;
+}
+
+/**
+ * The markers of a run's steering events on its loss curve: x where the
+ * event's step is (in epochs when the chart is), y the step loss there.
+ * Hyperparameter changes and commands (pause, stop, ...) are two traces.
+ */
+export function eventTraces(p: RunPayload, perEpoch: boolean): Trace[] {
+  const events = p.events ?? [];
+  if (events.length === 0 || p.steps.x.length === 0) return [];
+  const spe = p.steps.stepsPerEpoch;
+  const lossAt = (x: number) => {
+    let best = 0;
+    for (let i = 0; i < p.steps.x.length; i++) if (Math.abs(p.steps.x[i] - x) < Math.abs(p.steps.x[best] - x)) best = i;
+    return p.steps.loss[best];
+  };
+  const trace = (list: RunEventPayload[], name: string, color: string): Trace[] => {
+    if (list.length === 0) return [];
+    // NOTE: events at one step share a marker ('pause, step').
+    const bySteps = new Map<number, RunEventPayload[]>();
+    for (const e of list) bySteps.set(e.step, [...(bySteps.get(e.step) ?? []), e]);
+    const groups = [...bySteps.values()];
+    const x = groups.map((g) => (perEpoch && spe ? g[0].step / spe : g[0].step));
+    return [{
+      type: 'scatter', mode: 'markers+text', name, x, y: x.map(lossAt), text: groups.map((g) => g.map(eventLabel).join(', ')),
+      textposition: name === 'changes' ? 'top center' : 'bottom center',
+      hovertext: groups.map((g) => `step ${g[0].step}: ${g.map(eventText).join(', ')}`), hoverinfo: 'text',
+      marker: { color, size: 9, symbol: 'diamond' }, textfont: { color, size: 10 },
+    }];
+  };
+  return [
+    ...trace(events.filter((e) => e.value !== undefined), 'changes', '#d35400'),
+    ...trace(events.filter((e) => e.value === undefined), 'commands', '#555555'),
+  ];
 }
 
 function jsonSafe(h: Record<string, unknown>): Record<string, unknown> {
@@ -82,29 +162,32 @@ export function runFigure(p: RunPayload): FigureSpec {
       data.push({ type: 'scatter', mode: 'lines+markers', name, x: points.map(ex), y: points.map((e) => e[key] as number), yaxis: axis, line: { color, dash }, marker: { color, size: 6 } });
     }
   };
+  data.push(...eventTraces(p, perEpoch));
   series('train loss', 'trainLoss', '#636efa', 'y', 'solid');
   series('val loss', 'valLoss', '#EF553B', 'y', 'solid');
   series('train acc', 'trainAccuracy', '#00cc96', 'y2', 'dash');
   series('val acc', 'valAccuracy', '#ab63fa', 'y2', 'dash');
   const hasAcc = data.some((t) => t.yaxis === 'y2');
+  const logX = p.steps.xScale === 'log';
   return {
     data,
     layout: {
       title: `${p.name} (${p.status})`, height: 320, width: 640,
-      xaxis: { title: perEpoch ? 'epoch' : 'step' }, yaxis: { title: 'loss' },
+      xaxis: { title: `${perEpoch ? 'epoch' : 'step'}${logX ? ' (log scale)' : ''}`, ...(logX ? { type: 'log' as const } : {}) }, yaxis: { title: 'loss' },
       ...(hasAcc ? { yaxis2: { title: 'accuracy', overlaying: 'y', side: 'right', range: [0, 1] } } : {}),
       legend: { orientation: 'h' }, margin: { t: 40, r: 60 },
     },
   };
 }
 
-const STATUS_COLOR: Record<string, string> = { running: '#1f77b4', completed: '#2ca02c', interrupted: '#ff7f0e', failed: '#d62728' };
+const STATUS_COLOR: Record<string, string> = { running: '#1f77b4', paused: '#8e44ad', stopped: '#7f7f7f', completed: '#2ca02c', interrupted: '#ff7f0e', failed: '#d62728' };
 
 function progressLine(p: RunPayload): string {
   const g = p.progress;
   if (!g) return p.status === 'running' ? 'starting…' : '';
   const batches = g.batchesPerEpoch ? `${g.batch}/${g.batchesPerEpoch}` : `${g.batch}`;
-  return `epoch ${g.epoch}/${g.totalEpochs} · batch ${batches} · ${fmtCount(g.samplesPerSec)} samples/s · elapsed ${fmtDuration(g.elapsedSec)}${p.status === 'running' ? ` · ETA ${fmtDuration(g.etaSec)}` : ''} · loss ${fmtNum(g.loss)}`;
+  const loss = g.epochLoss !== undefined && g.epochLoss !== null ? `loss ${fmtNum(g.epochLoss)} (epoch mean; last batch ${fmtNum(g.loss)})` : `loss ${fmtNum(g.loss)}`;
+  return `${p.status === 'paused' ? 'paused · ' : ''}epoch ${g.epoch}/${g.totalEpochs} · batch ${batches} · ${fmtCount(g.samplesPerSec)} samples/s · elapsed ${fmtDuration(g.elapsedSec)}${p.status === 'running' ? ` · ETA ${fmtDuration(g.etaSec)}` : ''} · ${loss}`;
 }
 
 /** Fraction of the planned batches done (0..1), or null when unknown. */
@@ -121,11 +204,19 @@ function epochRows(p: RunPayload): string[][] {
 }
 const EPOCH_HEADER = ['epoch', 'train loss', 'train acc', 'val loss', 'val acc', 'lr', 'samples/s', 'time'];
 
+/** 'step 12: lr 0.1 → 0.025; step 30: pause' (the last 20 events). */
+export function eventsLine(p: RunPayload): string {
+  const events = p.events ?? [];
+  const shown = events.slice(-20).map((e) => `step ${e.step}: ${eventText(e)}`).join('; ');
+  return events.length > 20 ? `(${events.length - 20} earlier) ${shown}` : shown;
+}
+
 export function runText(p: RunPayload): string {
   const lines = [`Run '${p.name}' (${p.id}): ${p.status}, ${p.epochs.length}/${p.totalEpochs} epoch(s), ${fmtCount(p.steps.count)} step(s)`];
   const prog = progressLine(p);
   if (prog) lines.push(prog);
   if (p.error) lines.push(`error: ${p.error}`);
+  if (p.events?.length) lines.push(`events: ${eventsLine(p)}`);
   if (p.epochs.length) lines.push(textTable(EPOCH_HEADER, epochRows(p), ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
   return lines.join('\n');
 }
@@ -142,6 +233,7 @@ export function runHtml(p: RunPayload, chartSvg: string): string {
     `<div style="font-family:monospace">${escapeHtml(progressLine(p))}</div>`,
   ];
   if (p.error) parts.push(`<div style="color:#d62728;font-family:monospace">${escapeHtml(p.error)}</div>`);
+  if (p.events?.length) parts.push(`<div class="nnlab-run-events" style="color:#555">events: ${escapeHtml(eventsLine(p))}</div>`);
   parts.push(svgImg(chartSvg, 'loss and accuracy chart'));
   if (p.epochs.length) parts.push(htmlTable(EPOCH_HEADER, epochRows(p).map((r) => r.map(escapeHtml)), ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
   parts.push('</div>');

@@ -1,6 +1,8 @@
 /**
- * The display of a tensor: a header with shape, dtype and statistics (min,
- * max, mean, std, #NaN); a value table for small 1-D/2-D tensors; a heatmap
+ * The display of a tensor: a header with shape and dtype; for a small tensor
+ * (at most `SMALL_TENSOR` = 100 values) its printed values first, as NumPy's
+ * and PyTorch's repr show them; then the statistics (min, max, mean, std,
+ * #NaN); a value table for other small 1-D/2-D tensors; a heatmap
  * for 2-D tensors and for image-like 3-D/4-D tensors (one tile per channel);
  * big tensors summarised (edges only, images downsampled), so a bundle stays
  * well under 1 MB whatever the tensor.
@@ -24,6 +26,9 @@ export interface TensorViewOptions {
   /** Largest side of a heatmap before downsampling by block means (default 256). */
   maxImageSide?: number;
 }
+
+/** Tensors with at most this many values show them first (text/plain, HTML, and `repr` in the JSON payload). */
+export const SMALL_TENSOR = 100;
 
 const TABLE_1D = 64;
 const TABLE_2D = 24;
@@ -108,6 +113,7 @@ export function tensorPayload(t: Tensor, opts: TensorViewOptions = {}, heatmap?:
     histogram: histogram(values, 30, stats),
     values: t.size <= valueLimit ? jsonNumbers(values) : null, valueLimit,
     heatmap: hm ? { png: hm.png, width: hm.width, height: hm.height } : null,
+    repr: t.size <= SMALL_TENSOR ? formatTensor(t) : null,
   };
 }
 
@@ -130,7 +136,8 @@ function valueTable(t: Tensor): string | null {
 
 /**
  * The bundle of a tensor: text/plain (the printed tensor and a statistics
- * line), text/html (header, table or summary, heatmap, histogram), and
+ * line), text/html (header, the values of a small tensor, statistics, table
+ * or summary of a bigger one, heatmap, histogram), and
  * application/vnd.nnlab.tensor+json.
  */
 export function tensorBundle(t: Tensor, opts: TensorViewOptions = {}): MediaBundle {
@@ -139,13 +146,15 @@ export function tensorBundle(t: Tensor, opts: TensorViewOptions = {}): MediaBund
   const { stats } = payload;
   const title = `${opts.name ? `${opts.name}: ` : ''}Tensor ${fmtShape(t.shape)} ${t.dtype}${payload.gradFn ? ` (gradFn=${payload.gradFn})` : t.requiresGrad ? ' (requiresGrad)' : ''}`;
   const printed = formatTensor(t);
+  const small = t.size <= SMALL_TENSOR;
+  const pre = (cls: string) => `<pre class="${cls}" style="margin:4px 0;max-height:280px;max-width:760px;overflow:auto">${escapeHtml(printed)}</pre>`;
   const html: string[] = [
     `<div class="nnlab-tensor" style="font-family:monospace;font-size:12px">`,
     `<div><b>${escapeHtml(title)}</b></div>`,
+    ...(small ? [pre('nnlab-values')] : []),
     `<div style="color:#555">${escapeHtml(statsLine(stats))}${stats.count > 0 ? ` · size ${stats.count}` : ''}</div>`,
   ];
-  const table = valueTable(t);
-  const values = table ?? `<pre style="margin:4px 0;max-height:280px;max-width:760px;overflow:auto">${escapeHtml(printed)}</pre>`;
+  const values = small ? '' : valueTable(t) ?? pre('nnlab-printed');
   const pictures: string[] = [];
   if (heatmap) {
     const caption = heatmap.tiles > 1 ? `${heatmap.tiles} tiles, shared scale` : 'heatmap';
@@ -154,7 +163,7 @@ export function tensorBundle(t: Tensor, opts: TensorViewOptions = {}): MediaBund
   if (payload.histogram && t.size >= 16) {
     pictures.push(`<figure style="margin:4px 8px 0 0">${svgImg(histogramSvg(payload.histogram.edges, payload.histogram.counts), 'histogram')}<figcaption style="color:#777">histogram</figcaption></figure>`);
   }
-  html.push(`<div style="display:flex;flex-wrap:wrap;align-items:flex-start;gap:12px"><div>${values}</div>${pictures.join('')}</div>`);
+  if (values || pictures.length) html.push(`<div style="display:flex;flex-wrap:wrap;align-items:flex-start;gap:12px">${values ? `<div>${values}</div>` : ''}${pictures.join('')}</div>`);
   html.push('</div>');
   return {
     'text/plain': `${printed}\n${statsLine(stats)}`,

@@ -5,11 +5,18 @@
  *
  * Tiles are scaled up by an integer factor so small maps (7x7, 3x3 kernels)
  * stay visible; big maps are block-averaged down to `maxTileSide` first.
+ *
+ * A constant tile (two or more finite values, all equal: a dead ReLU channel,
+ * a pruned filter) is marked rather than drawn in the colour map's middle
+ * colour: light grey when its own range is empty (per-tile scale), its colour
+ * on a shared scale, crossed out either way, with `=value` written in it when
+ * it fits.
  */
 import type { PngImage } from '../protocol';
-import { Canvas, FRAME, LIGHT, MUTED, INK } from './canvas';
+import { Canvas, FRAME, LIGHT, MUTED, INK, WHITE } from './canvas';
 import type { ColormapName } from './colormap';
 import { GLYPH_HEIGHT, textWidth } from './font';
+import { fmtNum } from './format';
 import { downsample } from './tensorView';
 
 export interface Tile {
@@ -21,6 +28,24 @@ export interface Tile {
   hi: number;
   /** Cells at row-major index >= valid are padding (drawn light grey). Default: all valid. */
   valid?: number;
+  /** The value of every finite cell when there are two or more and all are equal (drawn marked); else null. */
+  constant?: number | null;
+}
+
+/** How tiles are coloured: each to its own range, or all of a layer (a weight) to one range. */
+export type TileScale = 'per-tile' | 'shared';
+
+/** The common value of the finite values in values[start, start + n) when there are two or more, all equal; else null. */
+export function constantValue(values: ArrayLike<number>, start = 0, n = values.length - start): number | null {
+  let first = NaN, count = 0;
+  for (let i = start; i < start + n; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    if (count === 0) first = v;
+    else if (v !== first) return null;
+    count++;
+  }
+  return count >= 2 ? first : null;
 }
 
 export interface Block {
@@ -64,7 +89,7 @@ export function makeTile(values: ArrayLike<number>, start: number, rows: number,
     : Array.prototype.slice.call(values, start, start + rows * cols);
   const d = downsample(slice, rows, cols, maxTileSide);
   const [lo, hi] = range ?? finiteRange(slice);
-  return { values: d.values, rows: d.rows, cols: d.cols, lo, hi };
+  return { values: d.values, rows: d.rows, cols: d.cols, lo, hi, constant: constantValue(slice) };
 }
 
 /** A vector of `n` values as a near-square tile (side = ceil(sqrt(n))), the rest padding. */
@@ -74,7 +99,7 @@ export function vectorTile(values: ArrayLike<number>, start: number, n: number, 
   const out = new Float64Array(rows * side).fill(NaN);
   for (let i = 0; i < n; i++) out[i] = values[start + i];
   const [lo, hi] = range ?? finiteRange(out, 0, n);
-  return { values: out, rows, cols: side, lo, hi, valid: n };
+  return { values: out, rows, cols: side, lo, hi, valid: n, constant: constantValue(out, 0, n) };
 }
 
 interface Placed {
@@ -121,12 +146,15 @@ function paint(canvas: Canvas, p: Placed, withLabels: boolean): void {
   if (withLabels && p.block.note) canvas.text(GAP, p.labelY + 2 + (p.block.label ? LINE : 0), p.block.note, MUTED);
   p.block.tiles.forEach((tile, i) => {
     const [x, y] = p.tileXY[i];
-    canvas.heatmap(x, y, tile.values, 0, tile.rows, tile.cols, tile.cols, tile.lo, tile.hi, p.scale);
+    const constant = tile.constant ?? null;
+    if (constant !== null && !(tile.hi > tile.lo)) canvas.fillRect(x, y, tile.cols * p.scale, tile.rows * p.scale, LIGHT);
+    else canvas.heatmap(x, y, tile.values, 0, tile.rows, tile.cols, tile.cols, tile.lo, tile.hi, p.scale);
     if (tile.valid !== undefined) {
       for (let k = tile.valid; k < tile.rows * tile.cols; k++) {
         canvas.fillRect(x + (k % tile.cols) * p.scale, y + Math.floor(k / tile.cols) * p.scale, p.scale, p.scale, LIGHT);
       }
     }
+    if (constant !== null) markConstant(canvas, x, y, tile.cols * p.scale, tile.rows * p.scale, constant);
     canvas.frame(x, y, tile.cols * p.scale, tile.rows * p.scale, FRAME);
   });
 }
@@ -136,6 +164,23 @@ export function blockTileRects(block: Block, opts: GridOptions = {}): [number, n
   const { placed } = layout([block], opts, false);
   const p = placed[0];
   return p.tileXY.map(([x, y], i) => [x, y, p.block.tiles[i].cols * p.scale, p.block.tiles[i].rows * p.scale]);
+}
+
+/** Crosses out a constant tile of w x h pixels at (x, y) and writes `=value` in it when it fits. */
+function markConstant(canvas: Canvas, x: number, y: number, w: number, h: number, value: number): void {
+  const n = Math.max(w, h);
+  for (let k = 0; k < n; k++) {
+    const dx = Math.floor((k * w) / n), dy = Math.floor((k * h) / n);
+    canvas.fillRect(x + dx, y + dy, 1, 1, MUTED);
+    canvas.fillRect(x + w - 1 - dx, y + dy, 1, 1, MUTED);
+  }
+  const label = `=${fmtNum(value, 2)}`;
+  const tw = textWidth(label);
+  if (tw + 2 <= w && GLYPH_HEIGHT + 2 <= h) {
+    const lx = x + Math.floor((w - tw) / 2), ly = y + Math.floor((h - GLYPH_HEIGHT) / 2);
+    canvas.fillRect(lx - 1, ly - 1, tw + 2, GLYPH_HEIGHT + 2, WHITE);
+    canvas.text(lx, ly, label, INK);
+  }
 }
 
 /** One PNG with every block (labels, notes, tiles) and an optional title. */

@@ -1,7 +1,8 @@
 /**
  * Data input: IDX files, Fashion-MNIST, datasets and mini-batch loaders, and
  * the preprocessing layer (scalers, PCA, whitening, local contrast
- * normalisation), also exported on its own as `preprocess`.
+ * normalisation), also exported on its own as `preprocess`, and the 2-D toy
+ * datasets of TensorFlow Playground (circle, xor, spirals, gaussians).
  *
  * @example
  *   import { data } from 'nnlab';
@@ -20,3 +21,4 @@ export {
 export { symmetricEigen, eigh, type SymmetricEigen } from './linalg';
 export * from './preprocess';
 export { CharVocab, loadText, charSequences } from './text';
+export { circle, xor, spirals, gaussians, toy2d, TOY2D_NAMES, type Toy2D, type Toy2DName, type Toy2DOptions } from './toy2d';

@@ -139,6 +139,28 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
     this.validate(group, where);
   }
 
+  /**
+   * Sets hyperparameter `key` to `value` between steps (in every param group,
+   * or only in group `groupIndex`), checked as the constructor checks it: if a
+   * group would reject the value, no group changes. Training runs steer their
+   * optimiser through this (`run.setMomentum(0.5)`).
+   * @example opt.setHyperparameter('lr', 0.01); opt.setHyperparameter('weightDecay', 1e-4, 1)
+   */
+  setHyperparameter(key: string, value: unknown, groupIndex?: number): void {
+    if (key === 'params' || !(key in this.defaults)) {
+      throw new ArgumentError(`${this.name}: unknown hyperparameter '${key}' (expected ${Object.keys(this.defaults).join(', ')})`);
+    }
+    if (groupIndex !== undefined && !(Number.isInteger(groupIndex) && groupIndex >= 0 && groupIndex < this.paramGroups.length)) {
+      throw new ArgumentError(`${this.name}: no param group ${groupIndex} (the optimiser has ${this.paramGroups.length})`);
+    }
+    const targets = groupIndex === undefined ? this.paramGroups.map((_, i) => i) : [groupIndex];
+    for (const gi of targets) {
+      const trial = { ...this.paramGroups[gi], [key]: copyValue(value) } as ParamGroup<O>;
+      this.checkGroup(trial, this.paramGroups.length > 1 ? ` (param group ${gi})` : '');
+    }
+    for (const gi of targets) (this.paramGroups[gi] as unknown as Record<string, unknown>)[key] = copyValue(value);
+  }
+
   /** Sets the gradient of every parameter to null (call before each backward). */
   zeroGrad(): void {
     for (const group of this.paramGroups) for (const p of group.params) p.grad = null;

@@ -300,7 +300,7 @@ describe('nnlab JupyterLab', () => {
     await page.waitForFunction(() => document.querySelectorAll('#nnlab-training-runs .nnlab-runs-chart .legend .traces').length === 3);
   });
 
-  test('Export weights saves the selected model next to the notebook', async () => {
+  test('Export weights saves the selected model next to the notebook; the palette asks which, offering it', async () => {
     await openPanel('nnlab-layer-inspector');
     const panel = page.locator('#nnlab-layer-inspector');
     await panel.locator('.nnlab-tree-root[data-model="lenet"] li[data-path=""] > .nnlab-tree-row').click();
@@ -332,7 +332,16 @@ describe('nnlab JupyterLab', () => {
     await item.first().waitFor();
     await shot('palette-export-weights');
     await page.keyboard.press('Enter');
+    // More than one model: it asks which, offering the one selected in the inspector (it once saved the first in the tree).
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.locator('select').waitFor({ timeout: 30000 });
+    const offered = await dialog.locator('select').evaluate(el => ({ value: el.value, options: [...el.options].map(o => o.value) }));
+    assert.match(offered.value, /^mlp \(Sequential, \d[\d,]* parameters, trained\)$/, JSON.stringify(offered));
+    assert.ok(offered.options.some(o => o.startsWith('lenet (')), JSON.stringify(offered.options));
+    await shot('export-asks-which-model');
+    await dialog.locator('.jp-mod-accept').click();
     await page.waitForFunction(() => document.getElementById('nnlab-layer-inspector').dataset.lastExport?.startsWith('mlp.'), null, { timeout: 60000 });
+    assert.match(await panel.getAttribute('data-last-export-message'), /^Saved the weights of mlp \(Sequential, \d[\d,]* parameters\) to mlp\.(safetensors|state_dict\.json)/);
     const mlp = await fetch(`${server.base}/api/contents/${await panel.getAttribute('data-last-export')}?token=${server.token}&content=0`);
     assert.equal(mlp.status, 200);
   });

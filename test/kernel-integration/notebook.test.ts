@@ -43,7 +43,7 @@ describe.each([['a new folder inside the project', () => fromNewFolder], ['noteb
     expect(out.output_type).toBe('execute_result');
     expect(Object.keys(out.data!).sort()).toEqual([MIME.tensor, 'text/html', 'text/plain'].sort());
     expect(out.data![MIME.tensor]).toMatchObject({ shape: [4, 4], dtype: 'float32', stats: { min: 0, max: 15, mean: 7.5, nanCount: 0 } });
-    expect(joined(out.data!['text/html'])).toContain('<table');
+    expect(joined(out.data!['text/html'])).toContain('<pre class="nnlab-values"'); // a small tensor: its values first
     expect(joined(out.data!['text/plain'])).toContain('min 0 · max 15 · mean 7.5');
   });
 

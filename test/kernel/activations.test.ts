@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Sequential, Linear, ReLU, Conv2d, Conv1d, MaxPool2d, Flatten, LSTM, Module, Tensor, randn, arange, manualSeed } from '../../src';
 import { MIME, type ActivationsPayload, type ImagesPayload } from '../../kernel/protocol';
 import { featureMaps, filterImages, activationTiles, recordActivations } from '../../kernel/src/activations';
+import { constantValue } from '../../kernel/src/tiles';
+import { LEVELS, LIGHT, MUTED } from '../../kernel/src/canvas';
 import { lastInput } from '../../kernel/src/registry';
 import { decodePNG } from './png-decode';
 
@@ -77,6 +79,87 @@ describe('featureMaps', () => {
     const recorded = recordActivations(new Seq(), randn([2, 4, 3]));
     expect(recorded.map((r) => [r.name, r.tensor.shape])).toEqual([['lstm', [2, 4, 5]]]);
     expect(() => featureMaps(cnn(), randn([1, 2, 8, 8]))).toThrow(/featureMaps: the forward pass of Sequential on input \[1, 2, 8, 8\] failed/);
+  });
+});
+
+/** A conv whose channel 1 is dead: zero weights and bias -1, so its ReLU output is all 0. */
+function deadChannelNet() {
+  const conv = new Conv2d(1, 3, 3, { padding: 1 });
+  const w = conv.weight.data as Float32Array;
+  w.fill(0, 9, 18);
+  (conv.bias!.data as Float32Array)[1] = -1;
+  return new Sequential(conv, new ReLU());
+}
+
+/** How often each palette index occurs in a PNG. */
+function indexCounts(png: string): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const v of decodePNG(png).pixels) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}
+
+describe('constant tiles and the shared scale', () => {
+  it('finds constant tiles: two or more finite values, all equal', () => {
+    expect(constantValue([0, 0, 0, 0])).toBe(0);
+    expect(constantValue([2, NaN, 2])).toBe(2);
+    expect(constantValue([1, 1, 1.5])).toBeNull();
+    expect(constantValue([3])).toBeNull(); // a 1x1 kernel is not "constant"
+    expect(constantValue([NaN, NaN])).toBeNull();
+  });
+
+  it('marks a dead (all-zero) channel instead of drawing it in the middle colour', () => {
+    const model = deadChannelNet();
+    const maps = featureMaps(model, randn([1, 1, 8, 8]), { name: 'net' });
+    const [input, conv, relu] = maps.payload.layers;
+    expect(input.constantChannels).toEqual([]);
+    expect(conv.constantChannels).toEqual([1]); // -1 everywhere
+    expect(relu.constantChannels).toEqual([1]); // 0 everywhere
+    expect(maps.get('1').narrow(1, 1, 1).values().every((v) => v === 0)).toBe(true);
+    // one 8x8 tile is 7x upscaled = 56 x 56 px: the dead one is light grey and crossed out,
+    // not 3136 pixels of the colour map's middle level
+    const counts = indexCounts(relu.image!.png);
+    const mid = (LEVELS - 1) >> 1;
+    expect(counts.get(LIGHT) ?? 0).toBeGreaterThan(56 * 56 * 0.7);
+    expect(counts.get(MUTED) ?? 0).toBeGreaterThanOrEqual(80);
+    expect(counts.get(mid) ?? 0).toBeLessThan(300);
+    const text = (maps as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for('Jupyter.display')]()['text/plain'];
+    expect(text).toContain('1 (ReLU) [1, 3, 8, 8]: 3/3 channel(s)');
+    expect(text).toMatch(/1 \(ReLU\).*constant: channel 1$/m);
+    expect(maps.payload.scale).toBe('per-tile');
+  });
+
+  it("shares one range per layer with scale: 'shared', so a weak channel looks weak", () => {
+    // channel 0 holds 0..3, channel 1 holds 10..13
+    const t = arange(0, 8).reshape([1, 2, 2, 2]).add(arange(0, 2).reshape([1, 2, 1, 1]).mul(6));
+    const own = activationTiles(t, 0, 8).tiles.map((x) => [x.lo, x.hi]);
+    expect(own).toEqual([[0, 3], [10, 13]]);
+    const shared = activationTiles(t, 0, 8, 'shared').tiles.map((x) => [x.lo, x.hi]);
+    expect(shared).toEqual([[0, 13], [0, 13]]);
+    const model = deadChannelNet();
+    const x = randn([1, 1, 8, 8]);
+    const a = featureMaps(model, x, { scale: 'per-tile' }), b = featureMaps(model, x, { scale: 'shared' });
+    expect(b.payload.scale).toBe('shared');
+    expect(b.payload.layers[2].image!.png).not.toBe(a.payload.layers[2].image!.png);
+    // the dead channel is still marked on a shared scale (drawn in its colour, crossed out)
+    expect(b.payload.layers[2].constantChannels).toEqual([1]);
+    expect(indexCounts(b.payload.layers[2].image!.png).get(MUTED) ?? 0).toBeGreaterThanOrEqual(80);
+    expect(() => featureMaps(model, x, { scale: 'global' as never })).toThrow(/scale must be 'per-tile' or 'shared', got 'global'/);
+  });
+
+  it('filterImages: marks zeroed filters and offers one shared scale for the whole weight', () => {
+    manualSeed(3);
+    const conv = new Conv2d(1, 4, 3);
+    const w = conv.weight.data as Float32Array;
+    w.fill(0, 18, 27); // filter 2
+    for (let i = 27; i < 36; i++) w[i] *= 0.01; // filter 3: weak
+    const per = filterImages(conv), shared = filterImages(conv, { scale: 'shared' });
+    expect(per.payload.constantTiles).toEqual([2]);
+    expect(shared.payload.constantTiles).toEqual([2]);
+    expect([per.payload.scale, shared.payload.scale]).toEqual(['per-tile', 'shared']);
+    expect(shared.payload.image.png).not.toBe(per.payload.image.png);
+    expect(indexCounts(per.payload.image.png).get(MUTED) ?? 0).toBeGreaterThan(0);
+    const wide = new Conv2d(2, 3, 1);
+    expect(filterImages(wide).payload.constantTiles).toEqual([]); // 1x1 kernels: one value per tile
   });
 });
 

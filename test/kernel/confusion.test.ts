@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { tensor, Linear, ShapeError, ArgumentError } from '../../src';
 import { MIME } from '../../kernel/protocol';
-import { confusionMatrix, confusionMatrixOf } from '../../kernel/src/confusion';
+import { confusionMatrix, confusionMatrixOf, confusionCellColors } from '../../kernel/src/confusion';
+import { contrastRatio, relativeLuminance } from '../../kernel/src/colormap';
 
 describe('confusionMatrix', () => {
   it('counts (true, predicted) pairs from labels, with per-class accuracy and precision', () => {
@@ -27,6 +28,39 @@ describe('confusionMatrix', () => {
     expect(b['text/html']).toContain('&lt;x&gt;');
     expect(b['text/html']).toMatch(/background:#[0-9a-f]{6}/);
     expect((b[MIME.confusion] as { total: number }).total).toBe(2);
+  });
+
+  it('colours cells on a sequential scale, more (of the true class) darker, 0 light, with a colour bar and readable text', () => {
+    // true class 0: predicted 0 x5, 1 x3, 2 x1, 3 x0 (and classes 1..3 one each, correct)
+    const pred = [0, 0, 0, 0, 0, 1, 1, 1, 2, 1, 2, 3];
+    const target = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3];
+    const cm = confusionMatrix(tensor(pred), tensor(target));
+    expect(cm.matrix[0]).toEqual([5, 3, 1, 0]);
+    const html = (cm as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for('Jupyter.display')]()['text/html'];
+    const cells = [...html.matchAll(/background:(#[0-9a-f]{6});color:(#[0-9a-f]{6})[^"]*" title="true (\d), predicted (\d): (\d+)"/g)]
+      .map((m) => ({ bg: m[1], fg: m[2], t: Number(m[3]), p: Number(m[4]), count: Number(m[5]) }));
+    expect(cells).toHaveLength(16);
+    const row0 = cells.filter((c) => c.t === 0).sort((a, b) => a.count - b.count);
+    const lum = row0.map((c) => relativeLuminance(c.bg));
+    for (let i = 1; i < lum.length; i++) expect(lum[i], `count ${row0[i].count} darker than ${row0[i - 1].count}`).toBeLessThan(lum[i - 1]);
+    expect(lum[0]).toBeGreaterThan(0.9); // 0 is near-white
+    for (const c of cells) expect(contrastRatio(c.bg, c.fg), `text on ${c.bg}`).toBeGreaterThanOrEqual(4.5);
+    // a full row (the one-sample classes) is the darkest colour, with white text
+    const full = cells.find((c) => c.t === 3 && c.p === 3)!;
+    expect(relativeLuminance(full.bg)).toBeLessThan(0.05);
+    expect(full.fg).toBe('#ffffff');
+    expect(html).toContain('nnlab-colorbar');
+    const bar = [...html.split('nnlab-colorbar')[1].matchAll(/background:(#[0-9a-f]{6})/g)].map((m) => relativeLuminance(m[1]));
+    expect(bar).toHaveLength(11);
+    for (let i = 1; i < bar.length; i++) expect(bar[i]).toBeLessThan(bar[i - 1]);
+    // every fraction 0..1 in fine steps: monotone, readable
+    let last = Infinity;
+    for (let k = 0; k <= 200; k++) {
+      const c = confusionCellColors(k, 200);
+      expect(relativeLuminance(c.background)).toBeLessThanOrEqual(last);
+      expect(contrastRatio(c.background, c.text)).toBeGreaterThanOrEqual(4.5);
+      last = relativeLuminance(c.background);
+    }
   });
 
   it('rejects mismatched lengths, bad labels and wrong class counts', () => {

@@ -4,6 +4,7 @@ import { MIME, type RunPayload } from '../../kernel/protocol';
 import { setDisplaySink, type DisplayMessage } from '../../kernel/src/display';
 import { liveFit, displayStats } from '../../kernel/src/live';
 import { interruptState, requestInterrupt, lastInput } from '../../kernel/src/registry';
+import { fmtNum } from '../../kernel/src/format';
 
 afterEach(() => setDisplaySink(null));
 
@@ -50,6 +51,39 @@ describe('liveFit', () => {
     expect(stats.updates).toBe(5);
     expect(stats.overhead).toBeGreaterThan(0);
     expect(stats.overhead).toBeCloseTo(stats.displaySeconds / stats.trainSeconds, 6);
+  });
+
+  it('headlines the running mean of the epoch, weighted by batch size, not the last batch', async () => {
+    const { model, loader, optimizer } = problem();
+    const messages = capture();
+    const batches: { epoch: number; loss: number; n: number }[] = [];
+    let seen = 0;
+    const run = await liveFit(model, {
+      trainLoader: loader, optimizer, epochs: 2, minIntervalMs: 0, maxOverhead: Infinity,
+      onBatchEnd: (b) => {
+        batches.push({ epoch: b.epoch, loss: b.loss, n: b.samplesSeen - seen });
+        seen = b.samplesSeen;
+      },
+    });
+    // an update per batch: the headline after batch k of epoch e is the weighted mean of its first k losses
+    const updates = messages.map(([m]) => m.data[MIME.run] as RunPayload).filter((p) => p?.progress && p.status === 'running');
+    expect(updates.length).toBeGreaterThanOrEqual(16);
+    for (const p of updates.slice(0, 16)) {
+      const g = p.progress!;
+      const mine = batches.filter((b) => b.epoch === g.epoch).slice(0, g.batch);
+      const mean = mine.reduce((a, b) => a + b.loss * b.n, 0) / mine.reduce((a, b) => a + b.n, 0);
+      expect(g.epochLoss).toBeCloseTo(mean, 6);
+      expect(g.loss).toBe(mine[mine.length - 1].loss);
+    }
+    // at the end of an epoch the headline is exactly that epoch's train loss
+    const last = messages[messages.length - 1][0].data[MIME.run] as RunPayload;
+    expect(last.progress!.epochLoss).toBeCloseTo(run.epochs[1].trainLoss, 6);
+    expect(last.progress!.epochLoss).not.toBe(last.progress!.loss);
+    const text = messages[messages.length - 1][0].data['text/plain'] as string;
+    expect(text).toContain(`loss ${fmtNum(last.progress!.epochLoss!)} (epoch mean; last batch ${fmtNum(last.progress!.loss)})`);
+    // no accuracy axis before there is an accuracy (the first batch), one after the first epoch
+    expect(JSON.stringify(messages[1][0].data[MIME.plotly])).not.toContain('yaxis2');
+    expect(JSON.stringify(messages[messages.length - 1][0].data[MIME.plotly])).toContain('yaxis2');
   });
 
   it('updates at most every minIntervalMs between epoch ends', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrainingRun } from '../../src';
 import { MIME, type RunPayload } from '../../kernel/protocol';
-import { downsampleSteps, runBundle, runFigure, runPayload, runFraction } from '../../kernel/src/runView';
+import { downsampleSteps, runBundle, runFigure, runPayload, runFraction, LONG_RUN_EPOCHS } from '../../kernel/src/runView';
 import { setLiveRunState } from '../../kernel/src/registry';
 
 function makeRun(): TrainingRun {
@@ -20,6 +20,44 @@ describe('downsampleSteps', () => {
     expect(d.loss).toEqual([1.5, 3.5, 5.5]);
     expect(d.x).toEqual([0.5, 7 / 6, 11 / 6]);
     expect(downsampleSteps([1, NaN, 3], 10, null)).toEqual({ x: [1, 3], loss: [1, 3] });
+  });
+});
+
+describe('long runs', () => {
+  function longRun(epochs: number, perEpoch: number): TrainingRun {
+    const run = new TrainingRun('long', {}, epochs);
+    for (let i = 0; i < epochs * perEpoch; i++) run.stepLosses.push(2 / Math.sqrt(1 + i));
+    for (let e = 1; e <= epochs; e++) run.epochs.push({ epoch: e, trainLoss: 2 / e, trainAccuracy: null, valLoss: null, valAccuracy: null, lr: 0.1, samplesPerSec: 1, seconds: 1 });
+    run.status = 'completed';
+    return run;
+  }
+
+  it('keeps the early epochs readable: log-scaled x and log-spaced step buckets from LONG_RUN_EPOCHS on', () => {
+    const p = runPayload(longRun(50, 100));
+    expect(p.steps.xScale).toBe('log');
+    expect(p.steps.x.length).toBeLessThanOrEqual(400);
+    const firstEpoch = p.steps.x.filter((x) => x <= 1).length;
+    expect(firstEpoch).toBeGreaterThanOrEqual(50); // linear buckets would give 400 / 50 = 8
+    expect(downsampleSteps(longRun(50, 100).stepLosses, 400, 100).x.filter((x) => x <= 1).length).toBe(8);
+    // bucket centres strictly increase (no step counted twice)
+    const edges = p.steps.x.map((x) => x * 100);
+    expect(edges.every((x, i) => i === 0 || x > edges[i - 1])).toBe(true);
+    const fig = runFigure(p);
+    expect(fig.layout!.xaxis).toMatchObject({ type: 'log', title: 'epoch (log scale)' });
+    expect(fig.layout!.yaxis2).toBeUndefined(); // no accuracy: no accuracy axis
+    expect(runBundle(longRun(50, 100))['text/html']).toContain('data:image/svg+xml');
+    const short = runPayload(longRun(LONG_RUN_EPOCHS - 1, 10));
+    expect(short.steps.xScale).toBe('linear');
+    expect(runFigure(short).layout!.xaxis!.type).toBeUndefined();
+  });
+
+  it('headlines the epoch mean of a live run, the last batch in brackets', () => {
+    const run = new TrainingRun('live', {}, 3);
+    setLiveRunState(run, {
+      progress: { epoch: 2, totalEpochs: 3, batch: 5, batchesPerEpoch: 10, samplesSeen: 480, samplesPerSec: 320, elapsedSec: 1.5, etaSec: 1, loss: 1.024, epochLoss: 0.45 },
+      stepsPerEpoch: 10, updates: 3, displayMs: 4, startedMs: performance.now() - 200, endedMs: null,
+    });
+    expect(runBundle(run)['text/plain']).toContain('· loss 0.45 (epoch mean; last batch 1.024)');
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tensor, randn, zeros, arange } from '../../src';
 import { MIME, type TensorPayload } from '../../kernel/protocol';
 import { valueStats, histogram, jsonNumbers } from '../../kernel/src/stats';
-import { tensorBundle, tensorPayload, tensorHeatmap, downsample } from '../../kernel/src/tensorView';
+import { tensorBundle, tensorPayload, tensorHeatmap, downsample, SMALL_TENSOR } from '../../kernel/src/tensorView';
 import { decodePNG } from './png-decode';
 
 describe('valueStats', () => {
@@ -83,15 +83,43 @@ describe('tensorHeatmap', () => {
 });
 
 describe('tensorBundle', () => {
-  it('has text/plain with stats, html with a value table, and the JSON payload', () => {
+  it('has text/plain with stats, html with the values, and the JSON payload', () => {
     const b = tensorBundle(tensor([[1, 2], [3, 4]]), { name: 'w' });
     expect(Object.keys(b).sort()).toEqual(['application/vnd.nnlab.tensor+json', 'text/html', 'text/plain']);
     expect(b['text/plain']).toContain('tensor([[1., 2.]');
     expect(b['text/plain']).toContain('min 1 · max 4 · mean 2.5 · std 1.291 · nan 0');
-    expect(b['text/html']).toContain('<table');
+    expect(b['text/html']).toContain('tensor([[1., 2.],\n        [3., 4.]]');
     expect(b['text/html']).toContain('w: Tensor [2, 2] float32');
     expect(b['text/html']).toContain('data:image/png;base64,');
     expect((b[MIME.tensor] as TensorPayload).stats.max).toBe(4);
+  });
+  it('shows a small tensor\'s values first (text, HTML and payload), as NumPy\'s repr does', () => {
+    const t = tensor([0.5, -1.25, 3, 7]);
+    const b = tensorBundle(t);
+    const text = b['text/plain'] as string, html = b['text/html'] as string;
+    const printed = 'tensor([ 0.5000, -1.2500,  3.0000,  7.0000], shape=[4], dtype=float32)';
+    expect(text.startsWith(printed)).toBe(true);
+    expect(text.indexOf('min -1.25')).toBeGreaterThan(text.indexOf(printed));
+    // the values come right after the title, before the statistics line
+    const at = html.indexOf(printed);
+    expect(at).toBeGreaterThan(html.indexOf('Tensor [4] float32'));
+    expect(at).toBeLessThan(html.indexOf('min -1.25'));
+    expect((b[MIME.tensor] as TensorPayload).repr).toBe(printed);
+    // up to SMALL_TENSOR values: shown first, every value printed
+    const hundred = arange(0, SMALL_TENSOR).reshape([10, 10]);
+    const p100 = tensorPayload(hundred);
+    expect(p100.repr).toContain('99');
+    expect(p100.repr).not.toContain('...');
+    const h100 = tensorBundle(hundred)['text/html'] as string;
+    expect(h100.indexOf('nnlab-values')).toBeLessThan(h100.indexOf('min 0'));
+    // above it: no repr in the payload, statistics first
+    const big = arange(0, SMALL_TENSOR + 1);
+    expect(tensorPayload(big).repr).toBeNull();
+    const hBig = tensorBundle(big)['text/html'] as string;
+    expect(hBig).not.toContain('nnlab-values');
+    expect(hBig.indexOf('min 0')).toBeLessThan(hBig.indexOf('<pre'));
+    const table = tensorBundle(arange(0, 12).reshape([1, 12]).expand([12, 12]).contiguous())['text/html'] as string;
+    expect(table.indexOf('min 0')).toBeLessThan(table.indexOf('<table'));
   });
   it('summarises a big tensor instead of tabulating it, staying small', () => {
     const b = tensorBundle(randn([1000, 1000]));

@@ -38,7 +38,33 @@ async function settled(promises, what) {
   return modules;
 }
 
+/**
+ * Keeps the arrow keys (and Home, End, PageUp, PageDown) for a focused widget
+ * slider. JupyterLab binds ArrowLeft and ArrowRight in a notebook's command
+ * mode (collapse / expand headings) for any focused element in it, which
+ * swallows the keys a slider handle (noUiSlider, role="slider") moves by.
+ * Lumino skips shortcuts for a target marked data-lm-suppress-shortcuts: this
+ * marks the handle for those keys only, before Lumino's own listener (on the
+ * document, capture phase) sees the event, so Shift+Enter or Escape on a
+ * focused slider still work.
+ */
+const SLIDER_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown']);
+
+function keepArrowKeysForWidgetSliders() {
+  window.addEventListener(
+    'keydown',
+    event => {
+      const target = event.target;
+      if (!(target instanceof HTMLElement) || target.getAttribute('role') !== 'slider' || !target.closest('.jupyter-widgets')) return;
+      if (SLIDER_KEYS.has(event.key)) target.dataset.lmSuppressShortcuts = 'true';
+      else delete target.dataset.lmSuppressShortcuts;
+    },
+    true
+  );
+}
+
 export async function main(federated) {
+  keepArrowKeysForWidgetSliders();
   await import('@nnlab-lab/generated/styles.js');
 
   const federatedNames = new Set(federated.map(ext => ext.name));

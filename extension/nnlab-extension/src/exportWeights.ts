@@ -51,6 +51,20 @@ export function exportCode(model: string): string {
 }`;
 }
 
+/**
+ * Which model Export weights offers first: the one selected in the Layer
+ * Inspector, else the one a `fit` trained most recently, else the first.
+ */
+export function defaultExportModel(models: readonly { name: string; lastTrainedAt?: string | null }[], chosen: string | null): string | null {
+  if (chosen && models.some(m => m.name === chosen)) return chosen;
+  let best: { name: string; at: number } | null = null;
+  for (const m of models) {
+    const at = m.lastTrainedAt ? Date.parse(m.lastTrainedAt) : NaN;
+    if (Number.isFinite(at) && (!best || at > best.at)) best = { name: m.name, at };
+  }
+  return best?.name ?? models[0]?.name ?? null;
+}
+
 /** Runs the export in the kernel; `directory` is the notebook's folder (server path). */
 export async function exportWeights(kernel: Kernel.IKernelConnection, contents: Contents.IManager, model: string, directory: string): Promise<ExportResult> {
   const out = await runSilently(kernel, exportCode(model));

@@ -1,15 +1,18 @@
 /**
  * nnlab's JupyterLab plugin: the Layer Inspector and Training Runs side
  * panels, and the Export weights command (command palette, and the
- * inspector's button). The MIME renderers are a separate entry (mime.ts).
+ * inspector's button). The MIME renderers are a separate entry (mime.ts);
+ * the plugin tells the run renderer's steering controls how to find an
+ * output's kernel (steer.ts).
  */
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
-import { exportWeights } from './exportWeights';
+import { defaultExportModel, exportWeights } from './exportWeights';
 import { LayerInspector } from './inspector';
 import { TrainingRunsPanel } from './runs/panel';
+import { setKernelLocator } from './steer';
 import { NotebookWatcher } from './watcher';
 import { setKernelSource } from './renderers/explain';
 
@@ -42,6 +45,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null
   ) => {
     const watcher = new NotebookWatcher(tracker);
+    // The live training display steers its run through the kernel of the notebook it is shown in.
+    setKernelLocator(node => tracker.find(panel => panel.node.contains(node))?.sessionContext.session?.kernel ?? null);
     setKernelSource(() => watcher.kernel);
 
     const runExport = async (model?: string): Promise<void> => {
@@ -50,27 +55,36 @@ const plugin: JupyterFrontEndPlugin<void> = {
         Notification.warning('Export weights: open a notebook with a running nnlab kernel first.');
         return;
       }
-      let name = model ?? inspector.model ?? undefined;
+      // NOTE: the palette command asks which model whenever there is a choice (it once saved
+      // the first model in the tree without asking); the inspector's button passes its selection.
+      let name = model;
       if (!name) {
-        const models = inspector.models.map(m => m.name);
-        if (models.length === 0) await inspector.refresh();
-        const names = inspector.models.map(m => m.name);
-        if (names.length === 1) name = names[0];
-        else if (names.length > 1) {
-          const choice = await InputDialog.getItem({ title: 'Export weights of which model?', items: names });
-          name = choice.button.accept && choice.value ? choice.value : undefined;
+        await inspector.refresh();
+        const models = inspector.models;
+        const first = defaultExportModel(models, inspector.chosenModel);
+        if (models.length === 1) name = models[0].name;
+        else if (models.length > 1 && first) {
+          const labels = models.map(m => `${m.name} (${m.className}, ${m.numParams.toLocaleString('en-US')} parameters${m.lastTrainedAt ? ', trained' : ''})`);
+          const choice = await InputDialog.getItem({
+            title: 'Export weights of which model?', label: 'Model', items: labels, current: models.findIndex(m => m.name === first),
+          });
+          name = choice.button.accept && choice.value ? models[labels.indexOf(choice.value)]?.name : undefined;
+          if (!choice.button.accept) return;
         }
       }
       if (!name) {
         Notification.warning('Export weights: the kernel has no model (a Module in a notebook variable).');
         return;
       }
+      const info = inspector.models.find(m => m.name === name);
       const id = Notification.emit(`Exporting the weights of ${name}…`, 'in-progress', { autoClose: false });
       try {
         const result = await exportWeights(kernel, app.serviceManager.contents, name, watcher.directory);
-        const message = `Saved the weights of ${name} to ${result.path} (${result.bytes.toLocaleString('en-US')} bytes)`;
+        const what = info ? `${name} (${info.className}, ${info.numParams.toLocaleString('en-US')} parameters)` : name;
+        const message = `Saved the weights of ${what} to ${result.path} (${result.bytes.toLocaleString('en-US')} bytes)`;
         Notification.update({ id, message, type: 'success', autoClose: 5000 });
         inspector.node.dataset.lastExport = result.path;
+        inspector.node.dataset.lastExportMessage = message;
       } catch (err) {
         Notification.update({ id, message: `Export weights failed: ${err instanceof Error ? err.message : String(err)}`, type: 'error', autoClose: false });
       }

@@ -56,6 +56,8 @@ function findNode(root: LayerNode, path: string): LayerNode | null {
 export class LayerInspector extends Widget {
   private list: ListResult | null = null;
   private selectedModel: string | null = null;
+  /** True once the user clicked a model or layer (the default selection is the first model). */
+  private userChose = false;
   private selectedLayer = '';
   private sampleIndex = 0;
   private stale = true;
@@ -100,6 +102,11 @@ export class LayerInspector extends Widget {
   /** The variable name of the selected model, if any. */
   get model(): string | null {
     return this.selectedModel;
+  }
+
+  /** The model the user selected in the tree (not the first one shown by default), if any. */
+  get chosenModel(): string | null {
+    return this.userChose && this.models.some(m => m.name === this.selectedModel) ? this.selectedModel : null;
   }
 
   /** The models the kernel reported last. */
@@ -161,6 +168,7 @@ export class LayerInspector extends Widget {
     this.shapesLearnt.clear();
     this.outputShapes.clear();
     this.selectedModel = null;
+    this.userChose = false;
     this.selectedLayer = '';
     clear(this.tree);
     this.clearDetails();
@@ -295,6 +303,7 @@ export class LayerInspector extends Widget {
 
   private select(model: string, path: string): void {
     this.selectedModel = model;
+    this.userChose = true;
     this.selectedLayer = path;
     this.exportButton.disabled = this.watcher.busy || !this.watcher.kernel;
     this.renderTree();

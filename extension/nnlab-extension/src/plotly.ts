@@ -10,6 +10,7 @@
  * @example const Plotly = await loadPlotly(); await Plotly.react(div, data, layout, PLOT_CONFIG);
  */
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { sanitizeFigure } from './renderers/sanitizeFigure';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export interface PlotlyApi {
@@ -55,15 +56,21 @@ export function loadPlotly(): Promise<PlotlyApi> {
   return loading;
 }
 
-/** Plot options for every nnlab chart: no logo, no network, resizes with its box. */
+/**
+ * Plot options for every nnlab chart: no logo, no network, resizes with its
+ * box, and a short modebar (download, zoom, pan, reset: about 110 px).
+ */
 export const PLOT_CONFIG = Object.freeze({
   displaylogo: false,
   responsive: true,
   showLink: false,
   showSendToCloud: false,
   showEditInChartStudio: false,
-  modeBarButtonsToRemove: ['sendDataToCloud', 'select2d', 'lasso2d'],
+  modeBarButtonsToRemove: ['sendDataToCloud', 'select2d', 'lasso2d', 'zoomIn2d', 'zoomOut2d', 'autoScale2d', 'toggleSpikelines', 'hoverClosestCartesian', 'hoverCompareCartesian'],
 });
+
+/** The strip plotly's modebar takes at the top right of a plot (px); the top margin is at least this. */
+export const MODEBAR_HEIGHT = 30;
 
 /** An untrusted string as plotly text: `&`, `<`, `>` become entities (shown literally). */
 export function plotlyText(s: unknown): string {
@@ -80,21 +87,35 @@ export function themeColors(el: HTMLElement): { font: string; grid: string; pape
   return { font: v('--jp-ui-font-color1', '#333'), grid: v('--jp-border-color2', '#ddd'), paper: 'rgba(0,0,0,0)' };
 }
 
-/** A base layout: transparent background, theme font colour, small margins. */
+/**
+ * A base layout: transparent background, theme font colour, small margins.
+ * The modebar (top right, on hover) never covers the plot or its title: the
+ * top margin is at least `MODEBAR_HEIGHT`, and a title without its own
+ * position sits at the left of that strip.
+ */
 export function baseLayout(el: HTMLElement, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const c = themeColors(el);
-  return {
+  const layout: Record<string, unknown> = {
     paper_bgcolor: c.paper,
     plot_bgcolor: c.paper,
     font: { color: c.font, size: 11 },
-    margin: { l: 50, r: 20, t: 30, b: 40 },
     ...extra,
   };
+  const margin = { l: 50, r: 20, t: 30, b: 40, ...(typeof extra.margin === 'object' && extra.margin ? extra.margin : {}) } as Record<string, unknown>;
+  margin.t = Math.max(typeof margin.t === 'number' ? margin.t : 0, MODEBAR_HEIGHT);
+  layout.margin = margin;
+  const title = typeof layout.title === 'string' ? { text: layout.title } : layout.title;
+  if (title && typeof title === 'object' && !('x' in title) && !('xanchor' in title)) {
+    layout.title = { ...title, x: 0, xref: 'container', xanchor: 'left', y: 1, yref: 'container', yanchor: 'top', pad: { l: 10, t: 8 } };
+  }
+  return layout;
 }
 
 /**
  * A plot area that draws when it is in the document and redraws with
  * `Plotly.react` (no flicker) on every `update`; `dispose` frees plotly's state.
+ * Every figure goes through `sanitizeFigure` first (nothing it draws reaches
+ * the network), and a click on a link inside the plot navigates nowhere.
  */
 export class PlotArea {
   readonly node: HTMLDivElement;
@@ -107,6 +128,7 @@ export class PlotArea {
     this.node = document.createElement('div');
     this.node.className = className;
     this.node.style.height = `${height}px`;
+    this.node.addEventListener('click', blockLinks, true);
   }
 
   /** Draws (or redraws) the figure; resolves when plotly has drawn it. */
@@ -125,6 +147,7 @@ export class PlotArea {
 
   dispose(): void {
     this.disposed = true;
+    this.node.removeEventListener('click', blockLinks, true);
     const w = window as any;
     if (this.plotted && w.Plotly) w.Plotly.purge(this.node);
   }
@@ -134,9 +157,9 @@ export class PlotArea {
     const Plotly = await loadPlotly();
     // NOTE: plotly measures its container; wait until it is in the document.
     if (!this.node.isConnected) return;
-    const { data, layout } = this.pending;
+    const figure = sanitizeFigure(this.pending);
     this.pending = null;
-    await Plotly.react(this.node, data, layout, PLOT_CONFIG);
+    await Plotly.react(this.node, figure.data, figure.layout, { ...PLOT_CONFIG, ...figure.config });
     this.plotted = true;
     this.node.dataset.plotted = 'true';
   }
@@ -145,4 +168,16 @@ export class PlotArea {
     this.node.textContent = `Plot failed: ${err instanceof Error ? err.message : String(err)}`;
     this.node.classList.add('nnlab-error');
   }
+}
+
+const XLINK = 'http://www.w3.org/1999/xlink';
+
+/**
+ * Capture-phase click handler of every plot: a link plotly drew (from text
+ * that `sanitizeFigure` could not see, such as a hover template filled in
+ * with data) does not navigate. The modebar's buttons are `<a>` without href.
+ */
+function blockLinks(event: MouseEvent): void {
+  const link = event.target instanceof Element ? event.target.closest('a') : null;
+  if (link && (link.hasAttribute('href') || link.hasAttributeNS(XLINK, 'href'))) event.preventDefault();
 }

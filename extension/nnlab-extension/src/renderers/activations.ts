@@ -77,12 +77,15 @@ export class ActivationGrid {
       const hgt = num(img?.height) ?? 0;
       const channels = num(layer.channels) ?? 0;
       const shownChannels = num(layer.shownChannels) ?? channels;
+      const constant = arr(layer.constantChannels).map(c => num(c)).filter((c): c is number => c !== null);
       const card = h('div', { className: 'nnlab-act-card', data: { layer: str(layer.name) }, title: 'Click to show this layer alone' },
         h('div', { className: 'nnlab-act-title' }, h('b', {}, str(layer.name)), ' ', h('span', { className: 'nnlab-muted' }, str(layer.className))),
         h('div', { className: 'nnlab-act-meta' },
           h('code', { className: 'nnlab-shape' }, fmtShape(layer.shape)),
           ` · range ${fmtNumber(layer.stats?.min)} … ${fmtNumber(layer.stats?.max)}`,
-          channels ? ` · ${shownChannels < channels ? `${shownChannels} of ` : ''}${channels} channel${channels === 1 ? '' : 's'}` : ''),
+          channels ? ` · ${shownChannels < channels ? `${shownChannels} of ` : ''}${channels} channel${channels === 1 ? '' : 's'}` : '',
+          constant.length ? h('span', { className: 'nnlab-constant', title: 'all values equal (e.g. a dead ReLU channel); crossed out in the image' },
+            ` · constant: ${constant.length === 1 && channels <= 1 ? 'all' : `channel${constant.length === 1 ? '' : 's'} ${constant.join(', ')}`}`) : ''),
         Array.isArray(layer.vector) ? vectorBars(layer.vector, this.zoom)
           : img ? this.tiles(layer, pngImage(img.png, `activations of ${str(layer.name)}`, Math.round(w * this.zoom), Math.round(hgt * this.zoom)), w)
             : h('span', { className: 'nnlab-muted' }, '(no image)'));
@@ -149,7 +152,7 @@ export class ActivationsRenderer extends PayloadRenderer<ActivationsPayload> {
     this.node.appendChild(
       h('div', { className: 'nnlab-header' },
         h('span', { className: 'nnlab-title' }, `Activation maps${a.model ? ` of ${str(a.model)}` : ''}`), ' ',
-        h('span', { className: 'nnlab-muted' }, `input ${fmtShape(a.inputShape)} · sample ${fmtNumber(a.sampleIndex)} · ${str(a.colormap)}`))
+        h('span', { className: 'nnlab-muted' }, `input ${fmtShape(a.inputShape)} · sample ${fmtNumber(a.sampleIndex)} · ${str(a.colormap)} · ${a.scale === 'shared' ? "a layer's tiles share one scale" : 'each tile its own scale'}`))
     );
     this.grid = new ActivationGrid(a.model ? { model: str(a.model), index: num(a.sampleIndex) ?? 0 } : null);
     this.grid.setLayers(a.layers);

@@ -1,12 +1,15 @@
 /**
  * application/vnd.nnlab.confusion+json: the confusion matrix as an annotated
- * heatmap (rows: true class, columns: predicted) with hover counts, and the
- * per-class accuracy and precision as a table.
+ * heatmap (rows: true class, columns: predicted; coloured by the fraction of
+ * the true class on a sequential scale, more is darker, with a colour bar; see
+ * `confusionFigure`) with hover counts, and the per-class accuracy and
+ * precision as a table.
  */
 import { MIME, type ConfusionPayload } from '../protocol';
 import { arr, fmtCount, fmtPercent, h, isRecord, num, str } from '../dom';
 import { PlotArea, baseLayout, plotlyText } from '../plotly';
 import { PayloadRenderer } from './base';
+import { confusionFigure } from './confusionFigure';
 
 export class ConfusionRenderer extends PayloadRenderer<ConfusionPayload> {
   constructor() {
@@ -32,9 +35,7 @@ export class ConfusionRenderer extends PayloadRenderer<ConfusionPayload> {
         h('tr', {}, h('td', {}, str(r.name)), h('td', { className: 'nnlab-num' }, fmtCount(r.support)), h('td', { className: 'nnlab-num' }, fmtCount(r.correct)),
           h('td', { className: 'nnlab-num' }, fmtPercent(r.accuracy)), h('td', { className: 'nnlab-num' }, fmtPercent(r.precision))))));
     this.node.appendChild(table);
-    return plot.update(
-      [{ type: 'heatmap', z: matrix, x: labels, y: labels, colorscale: 'Blues', texttemplate: '%{z}', hovertemplate: 'true %{y}, predicted %{x}: %{z}<extra></extra>' }],
-      baseLayout(plot.node, { yaxis: { autorange: 'reversed', title: { text: 'true' }, type: 'category' }, xaxis: { title: { text: 'predicted' }, type: 'category' }, margin: { l: 90, r: 20, t: 10, b: 70 } })
-    );
+    const fig = confusionFigure({ classNames: labels, matrix });
+    return plot.update(fig.data, baseLayout(plot.node, fig.layout));
   }
 }

@@ -3,7 +3,7 @@
  * filters, samples) with its title, source shape and a zoom slider.
  */
 import { MIME, type ImagesPayload } from '../protocol';
-import { fmtShape, h, num, pngImage, str } from '../dom';
+import { arr, fmtShape, h, num, pngImage, str } from '../dom';
 import { PayloadRenderer } from './base';
 
 export class ImagesRenderer extends PayloadRenderer<ImagesPayload> {
@@ -26,7 +26,7 @@ export class ImagesRenderer extends PayloadRenderer<ImagesPayload> {
     this.node.append(
       h('div', { className: 'nnlab-header' },
         h('span', { className: 'nnlab-title' }, str(p.title, 'Images')), ' ',
-        h('span', { className: 'nnlab-muted' }, `source ${fmtShape(p.sourceShape)} · ${num(p.rows) ?? '?'}×${num(p.cols) ?? '?'} grid · ${str(p.colormap)}`)),
+        h('span', { className: 'nnlab-muted' }, `source ${fmtShape(p.sourceShape)} · ${num(p.rows) ?? '?'}×${num(p.cols) ?? '?'} grid · ${str(p.colormap)}${p.scale === 'shared' ? ' · one shared scale' : ''}${arr(p.constantTiles).length ? ` · ${arr(p.constantTiles).length} constant tile(s) crossed out` : ''}`)),
       h('div', { className: 'nnlab-controls' }, h('label', {}, 'zoom ', zoom)),
       holder);
     draw();

@@ -1,12 +1,16 @@
 /**
  * application/vnd.plotly.v1+json: a plotly figure `{data, layout, config?,
- * frames?}`, drawn with nnlab's copy of plotly.js. The figure's own config is
- * reduced to display options (no links, no cloud, no remote map data).
+ * frames?}`, drawn with nnlab's copy of plotly.js. The figure's own config and
+ * frames are not used (no links, no cloud, no remote map data), and
+ * `sanitizeFigure` drops whatever would reach the network (outside images,
+ * map traces, links in text, font URLs); a note above the plot names what was
+ * left out.
  */
 import { MIME } from '../protocol';
-import { arr, isRecord } from '../dom';
+import { h, isRecord } from '../dom';
 import { PlotArea, baseLayout } from '../plotly';
 import { PayloadWidget } from './base';
+import { sanitizeFigure } from './sanitizeFigure';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
 export class PlotlyRenderer extends PayloadWidget implements IRenderMime.IRenderer {
@@ -24,13 +28,15 @@ export class PlotlyRenderer extends PayloadWidget implements IRenderMime.IRender
       this.showError('nnlab: a plotly figure is an object with a "data" list');
       return Promise.resolve();
     }
-    if (!this.plot.node.isConnected && this.node.firstChild !== this.plot.node) {
-      this.node.textContent = '';
-      this.node.appendChild(this.plot.node);
+    // NOTE: sanitizeFigure returns a copy of plain data: the model's own data is never changed.
+    const { data, layout, notes } = sanitizeFigure({ data: fig.data, layout: fig.layout });
+    // Keep the plot node (a redraw of a live output stays in place); replace a note or error.
+    for (const child of [...this.node.childNodes]) if (child !== this.plot.node) child.remove();
+    if (this.plot.node.parentNode !== this.node) this.node.appendChild(this.plot.node);
+    if (notes.length > 0) {
+      const text = `nnlab works offline; left out of this figure: ${notes.join('; ')}.`;
+      this.node.insertBefore(h('div', { className: 'nnlab-note nnlab-offline-note', role: 'note' }, text), this.plot.node);
     }
-    // NOTE: a JSON round trip drops anything that is not plain data.
-    const data = JSON.parse(JSON.stringify(arr(fig.data))) as unknown[];
-    const layout = isRecord(fig.layout) ? (JSON.parse(JSON.stringify(fig.layout)) as Record<string, unknown>) : {};
     const height = typeof layout.height === 'number' && layout.height > 50 && layout.height < 2000 ? layout.height : 320;
     this.plot.node.style.height = `${height}px`;
     delete layout.width; // fill the output's width

@@ -3,6 +3,10 @@
  * status, hyperparameters), a progress bar with epoch/batch/samples/s/ETA,
  * and a plotly chart of loss and accuracy with the best epoch marked.
  *
+ * While `fit` trains the run: Pause/Resume, Step, Stop and a learning-rate
+ * field (steer.ts), sent to the kernel of the notebook the output is in.
+ * Steering events are listed and marked on the loss chart with their values.
+ *
  * The kernel updates a live run's output in place (update_display_data);
  * JupyterLab then calls `renderModel` again on this same widget, which
  * updates the text and redraws the chart with `Plotly.react`: no flicker.
@@ -12,6 +16,7 @@ import { fmtCount, fmtNumber, fmtSeconds, h, isRecord, num, str } from '../dom';
 import { PlotArea, baseLayout } from '../plotly';
 import { bestEpoch, epochsOf, hyperparameterText, singleRunFigure } from '../runs/figures';
 import { PayloadRenderer } from './base';
+import { SteerControls, eventsLine, kernelFor } from '../steer';
 
 /** Fraction of the planned batches done (0..1), or null when unknown. */
 export function runFraction(p: RunPayload): number | null {
@@ -34,7 +39,9 @@ export function progressText(p: RunPayload): string {
     `elapsed ${fmtSeconds(g.elapsedSec)}`,
   ];
   if (p.status === 'running') parts.push(`ETA ${fmtSeconds(g.etaSec)}`);
-  parts.push(`loss ${fmtNumber(g.loss)}`);
+  // NOTE: the headline is the epoch's running mean; the last batch's loss alone is noisy.
+  const epochLoss = num(g.epochLoss);
+  parts.push(epochLoss !== null ? `loss ${fmtNumber(epochLoss)} (epoch mean; last batch ${fmtNumber(g.loss)})` : `loss ${fmtNumber(g.loss)}`);
   return parts.join(' · ');
 }
 
@@ -46,12 +53,20 @@ export class RunRenderer extends PayloadRenderer<RunPayload> {
   private readonly progress = h('div', { className: 'nnlab-progress-text' });
   private readonly best = h('div', { className: 'nnlab-best' });
   private readonly error = h('div', { className: 'nnlab-error' });
+  private readonly events = h('div', { className: 'nnlab-run-events nnlab-muted' });
+  private readonly controls = new SteerControls(() => kernelFor(this.node));
   private readonly plot: PlotArea;
   private built = false;
 
   constructor() {
     super(MIME.run, 'run', 'nnlab-run');
     this.plot = this.track(new PlotArea('nnlab-plot nnlab-run-chart', 300));
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this.controls.dispose();
+    super.dispose();
   }
 
   protected override showError(message: string): void {
@@ -65,7 +80,7 @@ export class RunRenderer extends PayloadRenderer<RunPayload> {
       this.node.append(
         h('div', { className: 'nnlab-header' }, this.heading, ' ', this.status, ' ', this.params),
         h('div', { className: 'nnlab-progress' }, this.bar),
-        this.progress, this.best, this.error, this.plot.node);
+        this.controls.node, this.progress, this.best, this.error, this.events, this.plot.node);
       this.built = true;
     }
     const status = str(p.status, 'unknown');
@@ -82,6 +97,9 @@ export class RunRenderer extends PayloadRenderer<RunPayload> {
     const best = bestEpoch(p);
     this.best.textContent = best ? `best epoch ${best.epoch}: ${best.metric} ${fmtNumber(best.value)}` : '';
     this.error.textContent = p.error ? str(p.error) : '';
+    const events = eventsLine(p);
+    this.events.textContent = events ? `events: ${events}` : '';
+    this.controls.update(p);
     const fig = singleRunFigure(p);
     return this.plot.update(fig.data, baseLayout(this.plot.node, fig.layout));
   }

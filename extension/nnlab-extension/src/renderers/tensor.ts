@@ -1,9 +1,10 @@
 /**
  * application/vnd.nnlab.tensor+json: a header (shape, dtype, autograd), the
- * statistics, and an interactive heatmap of the values with hover read-outs.
+ * printed values of a small tensor (the kernel's `repr`, at most 100 values,
+ * as NumPy's repr), the statistics, and an interactive heatmap of the values with hover read-outs.
  * For 3-D and 4-D tensors one selector per leading axis (batch, channel)
  * picks the 2-D slice shown; big tensors (values not sent) show the kernel's
- * PNG heatmap. A histogram of the values follows.
+ * PNG heatmap. A histogram of the values (16 or more) follows.
  */
 import { MIME, type Histogram, type Stats, type TensorPayload } from '../protocol';
 import { arr, fmtCount, fmtNumber, fmtShape, h, num, pngImage, select, shapeOf, str } from '../dom';
@@ -27,18 +28,20 @@ export class TensorRenderer extends PayloadRenderer<TensorPayload> {
         h('span', { className: 'nnlab-dtype' }, str(t.dtype)), ' ',
         h('span', { className: 'nnlab-muted' }, `${fmtCount(t.size)} values${flags.length ? ' · ' + flags.join(' · ') : ''}`))
     );
+    const repr = typeof t.repr === 'string' ? t.repr : '';
+    if (repr) this.node.appendChild(h('pre', { className: 'nnlab-values' }, repr));
     this.node.appendChild(statsTable(t.stats));
 
     const values = Array.isArray(t.values) ? t.values : null;
     if (values && shape.length >= 1 && values.length === shape.reduce((a, b) => a * b, 1) && values.length > 0) {
       this.node.appendChild(this.heatmapView(shape, values));
-    } else if (values && shape.length === 0 && values.length === 1) {
+    } else if (values && shape.length === 0 && values.length === 1 && !repr) {
       this.node.appendChild(h('div', { className: 'nnlab-scalar' }, fmtNumber(values[0])));
     } else if (t.heatmap) {
       this.node.appendChild(h('div', { className: 'nnlab-note' }, `Values not sent (${fmtCount(t.size)} > ${fmtCount(t.valueLimit)}); the kernel's heatmap:`));
       this.node.appendChild(pngImage(t.heatmap.png, 'tensor heatmap', t.heatmap.width, t.heatmap.height));
     }
-    if (t.histogram) {
+    if (t.histogram && (num(t.size) ?? 0) >= 16) {
       const plot = this.track(new PlotArea('nnlab-plot nnlab-histogram', 160));
       this.node.appendChild(plot.node);
       void plot.update(...histogramFigure(plot.node, t.histogram, 'values'));

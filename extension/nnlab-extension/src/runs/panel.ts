@@ -18,6 +18,7 @@ import { queryKernel } from '../query';
 import type { NotebookWatcher } from '../watcher';
 import { METRICS, PALETTE, bestEpoch, epochsOf, hyperparameterText, overlayFigure, type Metric } from './figures';
 import { loadRecords, recordPath, runKey, saveRecord } from './records';
+import { SteerControls, eventsLine, eventsOf, steerable } from '../steer';
 
 interface Entry {
   run: RunPayload;
@@ -38,6 +39,8 @@ export class TrainingRunsPanel extends Widget {
   private refreshing: Promise<void> | null = null;
   private loadedFor: string | null = null;
   private stale = true;
+  /** Steering controls of the runs being trained, kept across redraws (an lr being typed survives a poll). */
+  private readonly controls = new Map<string, SteerControls>();
 
   private readonly status = h('div', { className: 'nnlab-panel-status' });
   private readonly refreshButton = h('button', { className: 'jp-mod-styled nnlab-button', title: 'Ask the kernel again and reload saved runs' }, 'Refresh');
@@ -87,6 +90,8 @@ export class TrainingRunsPanel extends Widget {
     this.watcher.busyChanged.disconnect(this.onBusyChanged, this);
     this.watcher.executed.disconnect(this.onExecuted, this);
     this.plot.dispose();
+    for (const c of this.controls.values()) c.dispose();
+    this.controls.clear();
     super.dispose();
   }
 
@@ -199,7 +204,7 @@ export class TrainingRunsPanel extends Widget {
   private async saveFinished(force: boolean): Promise<void> {
     const path = this.watcher.path;
     if (!path) return;
-    const finished = [...this.entries.entries()].filter(([, e]) => e.run.status !== 'running');
+    const finished = [...this.entries.entries()].filter(([, e]) => e.run.status !== 'running' && e.run.status !== 'paused');
     const changed = finished.some(([key, e]) => e.source === 'kernel' && this.saved.get(key) !== `${e.run.status}/${epochsOf(e.run).length}`);
     if (!force && !changed) return;
     if (finished.length === 0) return;
@@ -245,11 +250,38 @@ export class TrainingRunsPanel extends Widget {
             h('div', { className: 'nnlab-hparams' }, hyperparameterText(run))),
           h('td', { className: 'nnlab-run-status', data: { status: str(run.status) } }, str(run.status), h('div', { className: 'nnlab-muted' }, `${epochsOf(run).length}/${fmtCount(run.totalEpochs)} epochs`)),
           h('td', { className: 'nnlab-best-epoch' }, best ? `${best.epoch} (${best.metric} ${fmtNumber(best.value)})` : '—')));
+      if (eventsOf(run).length) {
+        body.appendChild(h('tr', { className: 'nnlab-run-events-row', data: { eventsOf: str(run.id) } }, h('td', {}), h('td', { className: 'nnlab-run-events nnlab-muted' }, `events: ${eventsLine(run)}`)));
+        (body.lastChild as HTMLTableRowElement).cells[1].colSpan = 3;
+      }
+      if (entry.source === 'kernel' && steerable(run)) {
+        let controls = this.controls.get(key);
+        if (!controls) {
+          controls = new SteerControls(() => this.watcher.kernel);
+          controls.node.addEventListener('nnlab-steered', this.onSteered);
+          this.controls.set(key, controls);
+        }
+        controls.update(run);
+        const cell = h('td', {}, controls.node);
+        cell.colSpan = 3;
+        body.appendChild(h('tr', { className: 'nnlab-run-steer-row', data: { steerOf: str(run.id) } }, h('td', {}), cell));
+      }
+    }
+    for (const [key, controls] of this.controls) {
+      const entry = this.entries.get(key);
+      if (!entry || !steerable(entry.run)) {
+        controls.node.removeEventListener('nnlab-steered', this.onSteered);
+        controls.dispose();
+        this.controls.delete(key);
+      }
     }
     if (entries.length === 0) body.appendChild(h('tr', {}, h('td', { className: 'nnlab-muted' }, 'No runs yet: train with liveFit or fit in the notebook.')));
     this.table.appendChild(body);
     this.drawChart();
   }
+
+  /** A command took effect: show it now rather than at the next poll. */
+  private readonly onSteered = () => void this.refresh();
 
   private drawChart(): void {
     const shown = [...this.entries.entries()]

@@ -13,7 +13,7 @@
  * (src/train.ts: `stepLosses` instead of `steps`).
  */
 import type { Contents } from '@jupyterlab/services';
-import type { EpochPayload, RunPayload, RunStatus } from '../protocol';
+import type { EpochPayload, RunEventKind, RunPayload, RunStatus } from '../protocol';
 import { arr, isRecord, num, str } from '../dom';
 
 export const RECORD_FORMAT = 'nnlab-runs';
@@ -31,7 +31,7 @@ export function runKey(run: RunPayload): string {
   return `${str(run.id)}@${str(run.startedAt)}`;
 }
 
-const STATUSES: RunStatus[] = ['running', 'completed', 'interrupted', 'failed'];
+const STATUSES: RunStatus[] = ['running', 'paused', 'stopped', 'completed', 'interrupted', 'failed'];
 
 function epochOf(x: unknown): EpochPayload | null {
   if (!isRecord(x) || num(x.epoch) === null) return null;
@@ -69,6 +69,10 @@ export function normalizeRun(x: unknown): RunPayload | null {
     hyperparameters: isRecord(x.hyperparameters) ? x.hyperparameters : {},
     totalEpochs: num(x.totalEpochs) ?? epochs.length, epochs, steps, progress: null,
     error: typeof x.error === 'string' ? x.error : null, startedAt: str(x.startedAt), endedAt: typeof x.endedAt === 'string' ? x.endedAt : null, display: null,
+    events: arr(x.events).filter(isRecord).filter(e => num(e.step) !== null && typeof e.kind === 'string').map(e => ({
+      step: num(e.step) as number, epoch: num(e.epoch) ?? 0, kind: e.kind as RunEventKind, timeMs: num(e.timeMs) ?? 0,
+      ...(num(e.value) !== null ? { value: num(e.value) as number } : {}), ...(num(e.from) !== null ? { from: num(e.from) as number } : {}),
+    })),
   };
 }
 
@@ -107,7 +111,7 @@ export async function saveRecord(contents: Contents.IManager, notebookPath: stri
   const path = recordPath(notebookPath);
   const record: RunRecordFile = {
     format: RECORD_FORMAT, version: 1, notebook: notebookPath.split('/').pop() ?? notebookPath, savedAt: new Date().toISOString(),
-    runs: runs.map(r => ({ ...r, progress: null, display: null })),
+    runs: runs.map(r => ({ ...r, progress: null, display: null, steer: null })),
   };
   await contents.save(path, { type: 'file', format: 'text', content: JSON.stringify(record, null, 1) });
   return path;

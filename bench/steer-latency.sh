@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Latency from a steering command (the lab's Pause/Resume/Set lr) to its
+# effect during training, median and worst over 50 commands: see
+# bench/steer_latency.py. Builds dist/ and installs the kernelspec first.
+#   bash bench/steer-latency.sh [--clicks 50] [--model mlp|lenet]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-jupyter.sh >/dev/null
+npm run build --silent >/dev/null || [ -f dist/kernel/src/launcher.js ]
+JUPYTER_PATH="$PWD/.jupyter-data" PYDEVD_DISABLE_FILE_VALIDATION=1 exec /usr/bin/python3 bench/steer_latency.py "$@"
