@@ -6,7 +6,8 @@
  * product that made it: per input channel the window, the kernel weights and
  * their products, then Σ + bias = the output value, with the numbers.
  *
- * The kernel is the active notebook's (set by the plugin, `setKernelSource`).
+ * The kernel asked is that of the notebook the view is shown in, else (the
+ * Layer Inspector, in the sidebar) the active notebook's (`setKernelSource`).
  *
  * @example new ChannelView({ model: 'model', index: 0 }).open('features.0', 3)
  */
@@ -14,6 +15,7 @@ import type { Kernel } from '@jupyterlab/services';
 import type { ChannelResult, ExplainResult, ExplainTerm } from '../protocol';
 import { arr, clear, fmtNumber, fmtShape, h, num, str } from '../dom';
 import { queryKernel } from '../query';
+import { kernelFor } from '../steer';
 
 type KernelSource = () => Kernel.IKernelConnection | null;
 // NOTE: on globalThis, so the plugin entry and the mime-renderer entry share it whatever copies of this module load.
@@ -25,8 +27,8 @@ export function setKernelSource(source: KernelSource): void {
   registry[SOURCE] = source;
 }
 
-function kernelSource(): Kernel.IKernelConnection | null {
-  return registry[SOURCE]?.() ?? null;
+function kernelSource(node: HTMLElement): Kernel.IKernelConnection | null {
+  return kernelFor(node) ?? registry[SOURCE]?.() ?? null;
 }
 
 const VIRIDIS: [number, number, number][] = [
@@ -95,7 +97,7 @@ export class ChannelView {
     this.node.hidden = false;
     clear(this.node);
     this.node.appendChild(h('div', { className: 'nnlab-muted' }, `loading ${layer} channel ${channel}…`));
-    const kernel = kernelSource();
+    const kernel = kernelSource(this.node);
     if (!kernel) return this.fail('No kernel to ask: open the notebook that made these maps.');
     try {
       const result = (await queryKernel(kernel, { op: 'channel', model: this.context.model, layer, channel, index: this.context.index })) as ChannelResult;
@@ -157,7 +159,7 @@ export class ChannelView {
   /** Asks 'explain' for pixel (y, x) and shows the receptive field and the dot product. */
   async explain(y: number, x: number, holder: HTMLElement, canvas: HTMLCanvasElement, scale: number): Promise<void> {
     const c = this.channel;
-    const kernel = kernelSource();
+    const kernel = kernelSource(this.node);
     if (!c || !kernel) return;
     clear(holder);
     holder.appendChild(h('div', { className: 'nnlab-muted' }, `explaining [${y}, ${x}]…`));
