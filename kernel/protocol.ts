@@ -109,6 +109,8 @@ export interface ParameterInfo {
   histogram: Histogram | null;
   /** Gradient statistics when a gradient is present. */
   gradStats: Stats | null;
+  /** The gradient's 20-bin histogram when a gradient is present (after a backward pass). */
+  gradHistogram?: Histogram | null;
 }
 
 /** One node of a model's layer tree. */
@@ -189,6 +191,10 @@ export interface ActivationLayer {
   image: PngImage | null;
   /** Indices (among the drawn tiles) of constant channels, e.g. dead ReLU units: all values equal. */
   constantChannels?: number[];
+  /** Where each drawn tile (channel 0, 1, ...) sits in `image`, in its pixels: [x, y, width, height]. */
+  tileRects?: [number, number, number, number][];
+  /** For [N, F] outputs, the sample's F values (at most 4096), to draw as bars. */
+  vector?: (number | null)[] | null;
 }
 
 export interface ActivationsPayload {
@@ -377,7 +383,9 @@ export type QueryRequest =
   | { op: 'model'; name: string }
   | { op: 'weights'; model: string; param: string; maxValues?: number }
   | { op: 'activations'; model: string; layer?: string; input?: string; index?: number; maxChannels?: number }
-  | { op: 'run'; id: string };
+  | { op: 'run'; id: string }
+  | { op: 'channel'; model: string; layer: string; channel: number; input?: string; index?: number }
+  | { op: 'explain'; model: string; layer: string; channel: number; y: number; x: number; input?: string; index?: number };
 
 export interface ModelInfo {
   /** The variable name it is bound to in the notebook. */
@@ -403,6 +411,8 @@ export interface WeightsResult {
   model: string;
   param: string;
   tensor: TensorPayload;
+  /** The weights drawn by `filterImages` (the same colours as in notebooks), for 2-, 3- and 4-D weights. */
+  filters?: ImagesPayload | null;
 }
 
 export interface ActivationsResult {
@@ -410,7 +420,74 @@ export interface ActivationsResult {
   activations: ActivationsPayload;
 }
 
-export type QueryResult = ListResult | ModelInfo | WeightsResult | ActivationsResult | RunPayload;
+/** One channel of one layer's output for one sample, in full (the large view). */
+export interface ChannelResult {
+  model: string;
+  layer: string;
+  className: string;
+  /** The layer's full output shape (batch axis first). */
+  shape: number[];
+  sampleIndex: number;
+  channel: number;
+  channels: number;
+  /** The channel as a height x width grid (a vector output is 1 x F). */
+  height: number;
+  width: number;
+  values: (number | null)[];
+  stats: Stats;
+  /** A Conv2d layer: each pixel can be explained ('explain'). */
+  explainable: boolean;
+}
+
+/** The inputs of one input channel under the kernel window, and their products with the weights. */
+export interface ExplainTerm {
+  inChannel: number;
+  /** kh x kw values under the window, row-major (0 where the window covers padding). */
+  window: number[];
+  /** Which taps fall on padding (true) rather than the input. */
+  padded: boolean[];
+  weights: number[];
+  products: number[];
+  /** Σ products of this input channel. */
+  sum: number;
+}
+
+/**
+ * How a Conv2d output pixel was made (the CNN Explainer view):
+ * output[channel, y, x] = Σ_c Σ_(i,j) weight[channel, c, i, j] · input[c, y·sh − pt + i·dh, x·sw − pl + j·dw] + bias[channel].
+ */
+export interface ExplainResult {
+  model: string;
+  layer: string;
+  className: 'Conv2d';
+  sampleIndex: number;
+  channel: number;
+  y: number;
+  x: number;
+  kernelSize: [number, number];
+  stride: [number, number];
+  /** Zeros added [top, bottom, left, right]. */
+  padding: [number, number, number, number];
+  dilation: [number, number];
+  groups: number;
+  /** Shape of the layer's input (batch axis first). */
+  layerInputShape: number[];
+  /** Rows and columns of the layer's input the kernel taps read (out-of-range ones are padding). */
+  rows: number[];
+  cols: number[];
+  terms: ExplainTerm[];
+  bias: number;
+  /** Σ of every product plus the bias, in float64. */
+  sum: number;
+  /** The value the layer produced at [channel, y, x]; equals `sum` up to float32 rounding. */
+  output: number;
+  /** The pixels of the model's input this output depends on, [y0, y1) x [x0, x1), or null when the path to it is unknown. */
+  receptiveField: { y0: number; y1: number; x0: number; x1: number } | null;
+  /** The model's input sample (channels x height x width) for drawing the receptive field, when it is an image. */
+  inputImage: { channels: number; height: number; width: number; values: (number | null)[] } | null;
+}
+
+export type QueryResult = ListResult | ModelInfo | WeightsResult | ActivationsResult | RunPayload | ChannelResult | ExplainResult;
 
 export type QueryPayload =
   | { version: 1; kind: 'query'; op: QueryRequest['op']; ok: true; result: QueryResult }

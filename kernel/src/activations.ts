@@ -35,7 +35,7 @@ import { ArgumentError, ShapeError } from '../../src/errors';
 import { fmtNum, fmtShape, rethrowWithContext } from './format';
 import { rememberInput } from './registry';
 import { valueStats } from './stats';
-import { drawBlock, drawGrid, finiteRange, makeTile, vectorTile, type Block, type Tile, type TileScale } from './tiles';
+import { blockTileRects, drawBlock, drawGrid, finiteRange, makeTile, vectorTile, type Block, type Tile, type TileScale } from './tiles';
 
 const DISPLAY = Symbol.for('Jupyter.display');
 
@@ -173,6 +173,8 @@ export function featureMaps(model: Module, input: Tensor, opts: FeatureMapOption
     layers.push({
       name: m.name, className: m.className, shape: [...m.tensor.shape], stats, channels, shownChannels: tiles.length,
       image: tiles.length > 0 ? drawBlock(block, { colormap }) : null, constantChannels,
+      tileRects: tiles.length > 0 ? blockTileRects(block) : [],
+      vector: m.tensor.ndim === 2 && m.tensor.shape[1] <= 4096 ? Array.from(m.tensor.values().subarray(index * m.tensor.shape[1], (index + 1) * m.tensor.shape[1]), (v) => (Number.isFinite(v) ? v : null)) : null,
     });
   }
   const how = scale === 'shared' ? "a layer's tiles share its min..max" : 'each tile scaled to its own min..max';

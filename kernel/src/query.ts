@@ -16,9 +16,10 @@ import { Tensor } from '../../src/tensor';
 import { Module } from '../../src/nn/module';
 import { TrainingRun, runRegistry } from '../../src/train';
 import {
-  MIME, QUERY_MAGIC, type ListResult, type MediaBundle, type ModelInfo, type QueryPayload, type QueryRequest, type QueryResult,
+  MIME, QUERY_MAGIC, type ListResult, type MediaBundle, type ModelInfo, type QueryPayload, type QueryRequest, type QueryResult, type WeightsResult,
 } from '../protocol';
-import { featureMaps } from './activations';
+import { featureMaps, filterImages } from './activations';
+import { channelOf, explainPixel } from './explain';
 import { displayBundle } from './display';
 import { lastInput, lastTrainedAt, notebookVariables, rememberInput } from './registry';
 import { runPayload } from './runView';
@@ -68,6 +69,31 @@ export function modelInfo(name: string, model: Module): ModelInfo {
   };
 }
 
+/** Sample `index` (default 0) of tensor variable `input`, or of the last batch the model saw, as a one-sample batch. */
+function sampleOf(model: Module, request: { model: string; input?: string; index?: number }): { sample: Tensor; index: number } {
+  let input: Tensor | null;
+  if (request.input) {
+    const v = notebookVariables().find(([n]) => n === request.input)?.[1];
+    if (!(v instanceof Tensor)) throw new Error(`no tensor named '${request.input}' in the kernel`);
+    input = v;
+  } else {
+    input = lastInput(model);
+    if (!input) throw new Error(`model '${request.model}' has seen no input yet; pass "input": the name of a tensor variable`);
+  }
+  const index = request.index ?? 0;
+  if (!Number.isInteger(index) || index < 0 || index >= input.shape[0]) throw new Error(`sample index ${index} is out of range for an input of shape [${input.shape.join(', ')}]`);
+  return { sample: input.narrow(0, index, 1), index };
+}
+
+function filtersOf(param: Tensor): WeightsResult['filters'] {
+  if (param.ndim < 2 || param.ndim > 4) return null;
+  try {
+    return filterImages(param).payload;
+  } catch {
+    return null;
+  }
+}
+
 function run(request: QueryRequest): QueryResult {
   switch (request.op) {
     case 'list': {
@@ -87,22 +113,14 @@ function run(request: QueryRequest): QueryResult {
     case 'weights': {
       const model = findModel(request.model);
       const param = model.getParameter(request.param);
-      return { model: request.model, param: request.param, tensor: tensorPayload(param, { valueLimit: Math.min(request.maxValues ?? 65536, MAX_QUERY_VALUES) }) };
+      return {
+        model: request.model, param: request.param, tensor: tensorPayload(param, { valueLimit: Math.min(request.maxValues ?? 65536, MAX_QUERY_VALUES) }),
+        filters: filtersOf(param),
+      };
     }
     case 'activations': {
       const model = findModel(request.model);
-      let input: Tensor | null;
-      if (request.input) {
-        const v = notebookVariables().find(([n]) => n === request.input)?.[1];
-        if (!(v instanceof Tensor)) throw new Error(`no tensor named '${request.input}' in the kernel`);
-        input = v;
-      } else {
-        input = lastInput(model);
-        if (!input) throw new Error(`model '${request.model}' has seen no input yet; pass "input": the name of a tensor variable`);
-      }
-      const index = request.index ?? 0;
-      if (index < 0 || index >= input.shape[0]) throw new Error(`sample index ${index} is out of range for an input of shape [${input.shape.join(', ')}]`);
-      const sample = input.narrow(0, index, 1);
+      const { sample, index } = sampleOf(model, request);
       // NOTE: featureMaps remembers its input; a query must not replace the batch the model last saw.
       const previous = lastInput(model);
       const maps = featureMaps(model, sample, {
@@ -113,8 +131,18 @@ function run(request: QueryRequest): QueryResult {
     }
     case 'run':
       return runPayload(findRun(request.id), { maxPoints: 2000 });
+    case 'channel': {
+      const model = findModel(request.model);
+      const { sample, index } = sampleOf(model, request);
+      return channelOf(model, sample, request.layer, request.channel, { model: request.model, index });
+    }
+    case 'explain': {
+      const model = findModel(request.model);
+      const { sample, index } = sampleOf(model, request);
+      return explainPixel(model, sample, request.layer, request.channel, request.y, request.x, { model: request.model, index });
+    }
     default:
-      throw new Error(`unknown op '${(request as { op?: unknown }).op}'; ops: list, model, weights, activations, run`);
+      throw new Error(`unknown op '${(request as { op?: unknown }).op}'; ops: list, model, weights, activations, run, channel, explain`);
   }
 }
 

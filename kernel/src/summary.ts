@@ -79,6 +79,7 @@ export function parameterInfo(name: string, p: Tensor, withHistogram = true): Pa
     name, shape: [...p.shape], dtype: p.dtype, size: p.size, requiresGrad: p.requiresGrad, stats,
     histogram: withHistogram ? histogram(values, 20, stats) : null,
     gradStats: p.grad ? valueStats(p.grad.values()) : null,
+    gradHistogram: p.grad && withHistogram ? histogram(p.grad.values(), 20) : null,
   };
 }
 

@@ -159,6 +159,13 @@ function paint(canvas: Canvas, p: Placed, withLabels: boolean): void {
   });
 }
 
+/** Where each tile of `block` sits in `drawBlock(block, opts)`'s image: [x, y, width, height] in its pixels. */
+export function blockTileRects(block: Block, opts: GridOptions = {}): [number, number, number, number][] {
+  const { placed } = layout([block], opts, false);
+  const p = placed[0];
+  return p.tileXY.map(([x, y], i) => [x, y, p.block.tiles[i].cols * p.scale, p.block.tiles[i].rows * p.scale]);
+}
+
 /** Crosses out a constant tile of w x h pixels at (x, y) and writes `=value` in it when it fits. */
 function markConstant(canvas: Canvas, x: number, y: number, w: number, h: number, value: number): void {
   const n = Math.max(w, h);

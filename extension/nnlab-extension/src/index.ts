@@ -14,6 +14,7 @@ import { LayerInspector } from './inspector';
 import { TrainingRunsPanel } from './runs/panel';
 import { setKernelLocator } from './steer';
 import { NotebookWatcher } from './watcher';
+import { setKernelSource } from './renderers/explain';
 
 const EXPORT_COMMAND = 'nnlab:export-weights';
 
@@ -46,6 +47,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const watcher = new NotebookWatcher(tracker);
     // The live training display steers its run through the kernel of the notebook it is shown in.
     setKernelLocator(node => tracker.find(panel => panel.node.contains(node))?.sessionContext.session?.kernel ?? null);
+    setKernelSource(() => watcher.kernel);
 
     const runExport = async (model?: string): Promise<void> => {
       const kernel = watcher.kernel;

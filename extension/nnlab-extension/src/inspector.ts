@@ -2,27 +2,32 @@
  * The Layer Inspector side panel: the models alive in the active notebook's
  * kernel as layer trees (type, output shape, parameter count). Selecting a
  * layer shows its parameters' statistics (min, max, mean, std, zeros, NaN,
- * Inf), a histogram, the weights as images (conv filters as tiles), and the
- * layer's activation maps for a chosen sample of the last input the model saw.
+ * Inf) beside their gradients' after a backward pass, histograms of both, the
+ * weights as images (the kernel's `filterImages`, so the colours are those of
+ * notebooks), and every leaf layer's activation maps for a chosen sample of
+ * the last input the model saw (the selected layer's first); a channel tile
+ * opens large and a pixel explains itself (renderers/explain.ts).
  *
  * It asks the kernel through `%nnlab_query` (query.ts) after each executed
  * cell, and while a cell runs it waits, showing "kernel busy".
  */
-import { Widget } from '@lumino/widgets';
+import { SplitPanel, Widget } from '@lumino/widgets';
 import type { Message } from '@lumino/messaging';
 import type { LayerNode, ListResult, ModelInfo, ParameterInfo, WeightsResult, ActivationsResult } from './protocol';
-import { arr, clear, fmtCount, fmtShape, h, isRecord, num, select, shapeOf, str } from './dom';
+import { arr, clear, fmtCount, fmtNumber, fmtShape, h, isRecord, num, pngImage, select, shapeOf, str } from './dom';
 import { PlotArea, baseLayout } from './plotly';
 import { queryKernel } from './query';
 import { ActivationGrid } from './renderers/activations';
-import { histogramFigure, statsTable } from './renderers/tensor';
-import { weightImage } from './weightImage';
+import { histogramFigure } from './renderers/tensor';
 import type { NotebookWatcher } from './watcher';
 
 export interface InspectorOptions {
   /** Called by the panel's Export button with the selected model's variable name. */
   exportWeights(model: string): Promise<void>;
 }
+
+/** The width the panel opens at, in px. */
+const OPEN_WIDTH = 420;
 
 type State = 'no-notebook' | 'no-kernel' | 'busy' | 'loading' | 'ready' | 'error';
 
@@ -64,6 +69,7 @@ export class LayerInspector extends Widget {
   /** Per model, what its shapes were learnt for (class, parameters, input shape): asked again only when it changes. */
   private readonly shapesLearnt = new Map<string, string>();
   private readonly plots: PlotArea[] = [];
+  private widened = false;
 
   private readonly status = h('div', { className: 'nnlab-panel-status' });
   private readonly refreshButton = h('button', { className: 'jp-mod-styled nnlab-button', title: 'Ask the kernel again' }, 'Refresh');
@@ -130,8 +136,31 @@ export class LayerInspector extends Widget {
 
   protected override onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
+    if (!this.widened) requestAnimationFrame(() => this.openWide());
     if (this.stale) void this.refresh();
     for (const p of this.plots) p.resize();
+  }
+
+  /**
+   * The first time it shows, widens the sidebar it sits in to OPEN_WIDTH px
+   * (the lab's default, 250 px, clips its tables), through the split panel
+   * above it; later the user's width stands.
+   */
+  private openWide(): void {
+    this.widened = true;
+    const width = this.node.getBoundingClientRect().width;
+    if (width <= 0 || width >= OPEN_WIDTH) return;
+    let child: Widget = this;
+    let split: Widget | null = this.parent;
+    while (split && !(split instanceof SplitPanel)) [child, split] = [split, split.parent];
+    if (!(split instanceof SplitPanel)) return;
+    const index = split.widgets.indexOf(child);
+    const total = split.node.getBoundingClientRect().width;
+    const sizes = split.relativeSizes();
+    const others = sizes.reduce((a, b, i) => (i === index ? a : a + b), 0);
+    const want = Math.min(OPEN_WIDTH / total, 0.5);
+    if (index < 0 || total <= 0 || others <= 0) return;
+    split.setRelativeSizes(sizes.map((s, i) => (i === index ? want : (s * (1 - want)) / others)));
   }
 
   private onNotebookChanged(): void {
@@ -312,53 +341,71 @@ export class LayerInspector extends Widget {
     this.details.appendChild(this.activationSection(model, generation));
   }
 
-  /** Statistics of every own parameter; histogram and image of the chosen one. */
+  /** Statistics of every own parameter beside its gradient's; histograms and image of the chosen one. */
   private parameterSection(model: ModelInfo, params: ParameterInfo[], generation: number): HTMLElement {
     const section = h('section', { className: 'nnlab-param-section' }, h('h3', {}, 'Weights'));
-    const table = h('table', { className: 'nnlab-table nnlab-param-table' },
-      h('thead', {}, h('tr', {}, ...['name', 'shape', 'min', 'max', 'mean', 'std', 'zeros', 'NaN', 'Inf'].map(k => h('th', {}, k)))));
-    const body = h('tbody');
+    const anyGrad = params.some(p => isRecord(p.gradStats));
+    // NOTE: a table per parameter, transposed (a row per statistic; value, gradient), side by side when there is room: fits a narrow panel.
+    const statRows: [string, (s: Record<string, unknown>) => string][] = [
+      ['min', s => fmtNumber(s.min)], ['max', s => fmtNumber(s.max)], ['mean', s => fmtNumber(s.mean)], ['std', s => fmtNumber(s.std)],
+      ['zeros', s => fmtCount(s.zeroCount)], ['NaN', s => fmtCount(s.nanCount)], ['Inf', s => fmtCount(s.infCount)],
+    ];
+    const tables = h('div', { className: 'nnlab-param-tables' });
     for (const p of params) {
-      const stats = statsTable(p.stats).querySelectorAll('tr')[1] as HTMLTableRowElement;
-      const cells = Array.from(stats.children) as HTMLElement[];
-      body.appendChild(h('tr', { data: { param: str(p.name) } }, h('td', {}, str(p.name).split('.').pop() ?? ''), h('td', { className: 'nnlab-shape' }, fmtShape(p.shape)), ...cells));
+      const columns = anyGrad ? [false, true] : [false];
+      const label = str(p.name).split('.').pop() ?? '';
+      const head = h('tr', {}, h('th', {}, label), ...columns.map(grad => h('th', { data: { param: str(p.name), grad: String(grad) }, className: grad ? 'nnlab-grad' : '' }, grad ? 'gradient' : 'value')));
+      const shapeRow = h('tr', {}, h('th', {}, 'shape'), ...columns.map(grad => h('td', { className: 'nnlab-shape', data: { param: str(p.name), grad: String(grad), stat: 'shape' } }, grad ? '' : fmtShape(p.shape))));
+      const body = h('tbody', {}, shapeRow, ...statRows.map(([k, f]) => h('tr', { data: { stat: k } }, h('th', {}, k), ...columns.map(grad => {
+        const stats = grad ? p.gradStats : p.stats;
+        const v = isRecord(stats) ? f(stats as unknown as Record<string, unknown>) : '—';
+        return h('td', { data: { param: str(p.name), grad: String(grad), stat: k }, className: `${grad ? 'nnlab-grad ' : ''}${(k === 'NaN' || k === 'Inf') && v !== '0' && v !== '—' ? 'nnlab-bad' : ''}` }, v);
+      }))));
+      tables.appendChild(h('table', { className: 'nnlab-table nnlab-param-table', data: { param: str(p.name) } }, h('thead', {}, head), body));
     }
-    table.appendChild(body);
-    section.appendChild(table);
+    section.appendChild(tables);
+    if (!anyGrad) section.appendChild(h('div', { className: 'nnlab-muted nnlab-no-grad' }, 'No gradients yet: they show here after a backward pass.'));
 
     const chosen = params.find(p => str(p.name).endsWith('weight')) ?? params[0];
     const picker = select(params.map(p => [str(p.name), str(p.name).split('.').pop() ?? '']), str(chosen.name), { className: 'nnlab-select', aria: { label: 'parameter' } });
     const plot = new PlotArea('nnlab-plot nnlab-histogram', 150);
-    this.plots.push(plot);
+    const gradPlot = new PlotArea('nnlab-plot nnlab-histogram nnlab-grad-histogram', 150);
+    this.plots.push(plot, gradPlot);
+    const histograms = h('div', { className: 'nnlab-histograms' }, plot.node, gradPlot.node);
     const image = h('div', { className: 'nnlab-weight-holder' });
     const show = () => {
       const p = params.find(q => str(q.name) === picker.value) ?? chosen;
       if (p.histogram) void plot.update(...histogramFigure(plot.node, p.histogram, str(p.name)));
+      const gh = (p as { gradHistogram?: unknown }).gradHistogram;
+      gradPlot.node.hidden = !isRecord(gh);
+      if (isRecord(gh)) void gradPlot.update(...histogramFigure(gradPlot.node, gh as unknown as NonNullable<ParameterInfo['histogram']>, `${str(p.name)}.grad`));
       clear(image);
       void this.loadWeightImage(model.name, p, image, generation);
     };
     picker.addEventListener('change', show);
-    section.append(h('div', { className: 'nnlab-controls' }, h('label', {}, 'parameter ', picker)), plot.node, image);
+    section.append(h('div', { className: 'nnlab-controls' }, h('label', {}, 'parameter ', picker)), histograms, image);
     show();
     return section;
   }
 
   private async loadWeightImage(model: string, p: ParameterInfo, holder: HTMLElement, generation: number): Promise<void> {
     const shape = shapeOf(p.shape);
-    if (!shape || (shape.length !== 4 && shape.length !== 2)) return;
+    if (!shape || shape.length < 2 || shape.length > 4) return;
     const kernel = this.watcher.kernel;
     if (!kernel || this.watcher.busy) return;
     holder.appendChild(h('div', { className: 'nnlab-muted' }, 'loading weights…'));
     try {
-      const result = (await queryKernel(kernel, { op: 'weights', model, param: str(p.name), maxValues: 200000 })) as WeightsResult;
+      const result = (await queryKernel(kernel, { op: 'weights', model, param: str(p.name), maxValues: 1 })) as WeightsResult;
       if (generation !== this.generation || !holder.isConnected) return;
       clear(holder);
-      const canvas = weightImage(result.tensor);
-      if (!canvas) {
-        holder.appendChild(h('div', { className: 'nnlab-muted' }, 'Too many values to draw.'));
+      const filters = isRecord(result.filters) ? result.filters : null;
+      if (!filters || !isRecord(filters.image)) {
+        holder.appendChild(h('div', { className: 'nnlab-muted' }, 'No image of these weights.'));
         return;
       }
-      holder.append(h('div', { className: 'nnlab-caption' }, shape.length === 4 ? `filters ${fmtShape(shape)}: ${shape[1] === 1 ? 'a tile per filter' : 'a row per filter, a tile per input channel'} (blue < 0 < red)` : `weights ${fmtShape(shape)}: a row per output unit (blue < 0 < red)`), canvas);
+      const img = pngImage(filters.image.png, `weights ${str(p.name)}`);
+      img.classList.add('nnlab-weight-image', 'nnlab-filters');
+      holder.append(h('div', { className: 'nnlab-caption' }, `${str(filters.title)}: as filterImages draws it (blue < 0 < red)`), img);
     } catch (err) {
       clear(holder);
       holder.appendChild(h('div', { className: 'nnlab-error' }, err instanceof Error ? err.message : String(err)));
@@ -377,7 +424,6 @@ export class LayerInspector extends Widget {
     this.sampleIndex = Math.min(this.sampleIndex, samples - 1);
     const sample = h('input', { type: 'number', min: '0', max: String(samples - 1), step: '1', className: 'nnlab-sample', aria: { label: 'sample' } });
     sample.value = String(this.sampleIndex);
-    const grid = new ActivationGrid();
     const holder = h('div', { className: 'nnlab-act-holder' });
     const load = async () => {
       const kernel = this.watcher.kernel;
@@ -386,11 +432,14 @@ export class LayerInspector extends Widget {
       clear(holder);
       holder.appendChild(h('div', { className: 'nnlab-muted' }, 'computing activations…'));
       try {
-        const request = { op: 'activations' as const, model: model.name, index: this.sampleIndex, maxChannels: 16, ...(this.selectedLayer ? { layer: this.selectedLayer } : {}) };
+        // NOTE: every leaf layer, the selected one shown first: "all layers" in the grid's selector shows them all.
+        const request = { op: 'activations' as const, model: model.name, index: this.sampleIndex, maxChannels: 16 };
         const result = (await queryKernel(kernel, request)) as ActivationsResult;
         if (generation !== this.generation || !holder.isConnected) return;
         clear(holder);
+        const grid = new ActivationGrid({ model: model.name, index: this.sampleIndex });
         grid.setLayers(result.activations?.layers);
+        if (this.selectedLayer) grid.showLayer(this.selectedLayer);
         holder.appendChild(grid.node);
       } catch (err) {
         clear(holder);
