@@ -492,3 +492,29 @@ export type QueryResult = ListResult | ModelInfo | WeightsResult | ActivationsRe
 export type QueryPayload =
   | { version: 1; kind: 'query'; op: QueryRequest['op']; ok: true; result: QueryResult }
   | { version: 1; kind: 'query'; op: string; ok: false; error: string };
+
+/**
+ * viridis as a degree-6 polynomial per channel (matplotlib's map, fitted), in
+ * RGB bytes at t in [0, 1]: the kernel's tiles and heatmaps
+ * (kernel/src/colormap.ts) and the extension's large channel view draw with it.
+ */
+const VIRIDIS_COEFFS: readonly (readonly [number, number, number])[] = [
+  [0.2777273272234177, 0.005407344544966578, 0.3340998053353061],
+  [0.1050930431085774, 1.404613529898575, 1.384590162594685],
+  [-0.3308618287255563, 0.214847559468213, 0.09509516302823659],
+  [-4.634230498983486, -5.799100973351585, -19.33244095627987],
+  [6.228269936347081, 14.17993336680509, 56.69055260068105],
+  [4.776384997670288, -13.74514537774601, -65.35303263337234],
+  [-5.435455855934631, 4.645852612178535, 26.3124352495832],
+];
+
+export function viridisRGB(t: number): [number, number, number] {
+  const x = Math.max(0, Math.min(1, t));
+  const out: [number, number, number] = [0, 0, 0];
+  for (let c = 0; c < 3; c++) {
+    let v = 0;
+    for (let k = VIRIDIS_COEFFS.length - 1; k >= 0; k--) v = v * x + VIRIDIS_COEFFS[k][c];
+    out[c] = Math.max(0, Math.min(255, Math.round(v * 255)));
+  }
+  return out;
+}

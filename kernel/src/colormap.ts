@@ -10,33 +10,9 @@
  *
  * @example colormapRGB('viridis', 0)  // [71, 1, 85] (matplotlib: [68, 1, 84])
  */
-import { CONFUSION_COLORS } from '../protocol';
+import { CONFUSION_COLORS, viridisRGB } from '../protocol';
 
 export type ColormapName = 'viridis' | 'coolwarm' | 'gray' | 'blues';
-
-const VIRIDIS_COEFFS: [number, number, number][] = [
-  [0.2777273272234177, 0.005407344544966578, 0.3340998053353061],
-  [0.1050930431085774, 1.404613529898575, 1.384590162594685],
-  [-0.3308618287255563, 0.214847559468213, 0.09509516302823659],
-  [-4.634230498983486, -5.799100973351585, -19.33244095627987],
-  [6.228269936347081, 14.17993336680509, 56.69055260068105],
-  [4.776384997670288, -13.74514537774601, -65.35303263337234],
-  [-5.435455855934631, 4.645852612178535, 26.3124352495832],
-];
-
-function clampByte(v: number): number {
-  return Math.max(0, Math.min(255, Math.round(v * 255)));
-}
-
-function viridisAt(t: number): [number, number, number] {
-  const out: [number, number, number] = [0, 0, 0];
-  for (let c = 0; c < 3; c++) {
-    let v = 0;
-    for (let k = VIRIDIS_COEFFS.length - 1; k >= 0; k--) v = v * t + VIRIDIS_COEFFS[k][c];
-    out[c] = clampByte(v);
-  }
-  return out;
-}
 
 function coolwarmAt(t: number): [number, number, number] {
   // Moreland's endpoints, through a light grey midpoint, linear in RGB.
@@ -66,7 +42,7 @@ export function colormapTable(name: ColormapName): Uint8Array {
     table = new Uint8Array(256 * 3);
     for (let i = 0; i < 256; i++) {
       const t = i / 255;
-      const rgb = name === 'viridis' ? viridisAt(t) : name === 'coolwarm' ? coolwarmAt(t) : name === 'blues' ? stopsAt(CONFUSION_COLORS, t) : [i, i, i];
+      const rgb = name === 'viridis' ? viridisRGB(t) : name === 'coolwarm' ? coolwarmAt(t) : name === 'blues' ? stopsAt(CONFUSION_COLORS, t) : [i, i, i];
       table.set(rgb, i * 3);
     }
     cache.set(name, table);

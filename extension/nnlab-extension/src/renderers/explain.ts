@@ -12,7 +12,7 @@
  * @example new ChannelView({ model: 'model', index: 0 }).open('features.0', 3)
  */
 import type { Kernel } from '@jupyterlab/services';
-import type { ChannelResult, ExplainResult, ExplainTerm } from '../protocol';
+import { viridisRGB, type ChannelResult, type ExplainResult, type ExplainTerm } from '../protocol';
 import { arr, clear, fmtNumber, fmtShape, h, num, str } from '../dom';
 import { queryKernel } from '../query';
 import { kernelFor } from '../steer';
@@ -31,25 +31,8 @@ function kernelSource(node: HTMLElement): Kernel.IKernelConnection | null {
   return kernelFor(node) ?? registry[SOURCE]?.() ?? null;
 }
 
-const VIRIDIS: [number, number, number][] = [
-  [0.2777273272234177, 0.005407344544966578, 0.3340998053353061],
-  [0.1050930431085774, 1.404613529898575, 1.384590162594685],
-  [-0.3308618287255563, 0.214847559468213, 0.09509516302823659],
-  [-4.634230498983486, -5.799100973351585, -19.33244095627987],
-  [6.228269936347081, 14.17993336680509, 56.69055260068105],
-  [4.776384997670288, -13.74514537774601, -65.35303263337234],
-  [-5.435455855934631, 4.645852612178535, 26.3124352495832],
-];
-
-/** viridis at t in [0, 1], the kernel's polynomial (kernel/src/colormap.ts), so the large view matches the tiles. */
-export function viridis(t: number): [number, number, number] {
-  const x = Math.max(0, Math.min(1, t));
-  return [0, 1, 2].map(c => {
-    let v = 0;
-    for (let k = VIRIDIS.length - 1; k >= 0; k--) v = v * x + VIRIDIS[k][c];
-    return Math.max(0, Math.min(255, Math.round(v * 255)));
-  }) as [number, number, number];
-}
+/** viridis at t in [0, 1], the kernel's own (protocol.ts), so the large view matches the tiles. */
+export const viridis = viridisRGB;
 
 function canvasOf(width: number, height: number, scale: number, className: string): [HTMLCanvasElement, CanvasRenderingContext2D | null] {
   const canvas = document.createElement('canvas');
