@@ -432,8 +432,7 @@ export class Widget {
   }
 
   private open(): string {
-    const spec = (this.constructor as typeof Widget).model;
-    const { state, bufferPaths, buffers } = serializeState({ ...modelState(spec), ...this.syncedState() });
+    const { state, bufferPaths, buffers } = serializeState(this.fullState());
     if (!commsAvailable()) {
       // Outside the kernel (a script, a test without a transport) the widget still works kernel-side.
       const id = `local-${Math.random().toString(16).slice(2)}`;
@@ -487,7 +486,7 @@ export class Widget {
       }
     } else if (method === 'request_state') {
       // NOTE: as ipywidgets' send_state(): every synced trait, the model and view names included.
-      const { state, bufferPaths, buffers } = serializeState({ ...modelState((this.constructor as typeof Widget).model), ...this.syncedState() });
+      const { state, bufferPaths, buffers } = serializeState(this.fullState());
       this.#comm?.send({ method: 'update', state, buffer_paths: bufferPaths }, { buffers });
     } else if (method === 'custom') {
       const content = (data.content ?? {}) as JSONObject;
@@ -497,13 +496,18 @@ export class Widget {
     }
   }
 
-  /** @internal The full model state for the control comm's `update_states`. */
-  _fullState(): JSONObject {
+  /** @internal A model's entry in the control comm's `update_states`: its names and full state. */
+  _controlState(): JSONObject {
     const spec = (this.constructor as typeof Widget).model;
     return {
       model_name: spec.modelName, model_module: spec.modelModule, model_module_version: spec.modelModuleVersion,
-      state: { ...modelState(spec), ...this.syncedState() },
+      state: this.fullState(),
     };
+  }
+
+  /** Every synced trait, the model and view names included (what a comm_open and ipywidgets' send_state carry). */
+  private fullState(): JSONObject {
+    return { ...modelState((this.constructor as typeof Widget).model), ...this.syncedState() };
   }
 
   private syncedState(): JSONObject {
@@ -532,7 +536,7 @@ export function registerWidgetTargets(): void {
     comm.onMsg((msg) => {
       if (msg.data.method !== 'request_states') throw new TypeError(`${CONTROL_TARGET}: unknown method ${describe(msg.data.method)} (expected 'request_states')`);
       const states: JSONObject = {};
-      for (const [id, w] of reg.live) if (w.comm) states[id] = w._fullState();
+      for (const [id, w] of reg.live) if (w.comm) states[id] = w._controlState();
       const { state, bufferPaths, buffers } = serializeState(states);
       comm.send({ method: 'update_states', states: state, buffer_paths: bufferPaths }, { buffers });
     });
