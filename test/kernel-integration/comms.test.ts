@@ -4,14 +4,8 @@
  * control comm, comm_info, refused targets, malformed messages, and comm
  * messages handled while a training cell runs.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV, HERE, PYTHON, ensureKernel, newProjectFolder, removeProjectFolders } from './helpers';
-
-interface Msg { type: string; parent: string; content: Record<string, any>; buffers_hex: string[]; t: number }
-interface Step { msg_id: string; t_sent: number; reply?: { type: string; content: Record<string, any> }; messages: Msg[]; during?: { msg_id: string; t_sent: number }[] }
+import { ensureKernel, newProjectFolder, removeProjectFolders, runComms, type CommsStep as Step } from './helpers';
 
 const WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json';
 
@@ -81,14 +75,7 @@ afterAll(removeProjectFolders);
 
 beforeAll(() => {
   ensureKernel();
-  const cwd = newProjectFolder('kernel-comms');
-  const out = join(cwd, 'comms.json');
-  const r = spawnSync(PYTHON, [join(HERE, 'comms.py'), out], {
-    input: JSON.stringify({ kernel: 'nnlab', cwd, steps: STEPS }), env: ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 400_000,
-  });
-  if (r.status !== 0) throw new Error(`comms.py failed (${r.status}):\n${r.stderr}`);
-  ({ steps, stderr } = JSON.parse(readFileSync(out, "utf8")));
-  if (process.env.COMMS_DUMP) require("node:fs").copyFileSync(out, process.env.COMMS_DUMP);
+  ({ steps, stderr } = runComms(STEPS, newProjectFolder('kernel-comms'), 400_000));
 }, 420_000);
 
 const ofType = (s: Step, type: string) => s.messages.filter((m) => m.type === type && m.parent === s.msg_id);

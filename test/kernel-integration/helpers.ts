@@ -102,6 +102,25 @@ export function runCells(cells: CellSpec[], cwd: string): CellResult[] {
   return JSON.parse(readFileSync(out, 'utf8')) as CellResult[];
 }
 
+export interface CommsMessage { type: string; parent: string | null; content: Record<string, any>; buffers_hex: string[]; t: number }
+export interface CommsStep {
+  msg_id: string;
+  t_sent: number;
+  reply?: { type: string; content: Record<string, any> } | null;
+  messages: CommsMessage[];
+  during?: { msg_id: string; t_sent: number }[];
+}
+
+/** Runs comms.py's scripted-frontend steps on a fresh nnlab kernel; returns every step's messages and the kernel's stderr. */
+export function runComms(steps: unknown[], cwd: string, timeoutMs = 300_000): { steps: CommsStep[]; stderr: string } {
+  const out = join(cwd, 'comms.json');
+  const r = spawnSync(PYTHON, [join(HERE, 'comms.py'), out], {
+    input: JSON.stringify({ kernel: 'nnlab', cwd, steps }), env: ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: timeoutMs,
+  });
+  if (r.status !== 0) throw new Error(`comms.py failed (${r.status}):\n${r.stderr}`);
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
 export interface NotebookOutput {
   output_type: string;
   data?: Record<string, any>;

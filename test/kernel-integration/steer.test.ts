@@ -5,25 +5,9 @@
  * and stop it, each within one batch; the stopped run keeps the weights of
  * its last completed step (checked by a following cell).
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIME, type RunCommandReply, type RunPayload } from '../../kernel/protocol';
-import { ENV, HERE, PYTHON, ensureKernel, newProjectFolder, removeProjectFolders } from './helpers';
-
-interface Message { type: string; parent: string | null; content: Record<string, any>; t: number }
-interface Step { msg_id: string; t_sent: number; reply: { type: string; content: Record<string, any> } | null; messages: Message[]; during?: { msg_id: string; t_sent: number }[] }
-
-/** Runs comms.py's steps on a fresh nnlab kernel. */
-function drive(steps: unknown[], cwd: string): { steps: Step[]; stderr: string } {
-  const out = join(cwd, 'comms.json');
-  const r = spawnSync(PYTHON, [join(HERE, 'comms.py'), out], {
-    input: JSON.stringify({ kernel: 'nnlab', cwd, steps }), env: ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 300_000,
-  });
-  if (r.status !== 0) throw new Error(`comms.py failed (${r.status}):\n${r.stderr}`);
-  return JSON.parse(readFileSync(out, 'utf8'));
-}
+import { ensureKernel, newProjectFolder, removeProjectFolders, runComms as drive, type CommsStep as Step } from './helpers';
 
 const SETUP = `import * as nn from 'nnlab';
 import { liveFit } from 'nnlab/kernel';
