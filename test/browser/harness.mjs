@@ -148,3 +148,16 @@ export function writeNotebook(path, cells) {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(nb, null, 1));
 }
+
+/** Shows a side panel of the lab by its id, widening the right sidebar (dragging its split handle) so the panel and its screenshot are readable. */
+export async function openPanel(page, id) {
+  await page.evaluate(id => window.jupyterapp.shell.activateById(id), id);
+  await page.locator(`#${id}`).waitFor({ state: 'visible' });
+  const box = await page.locator('#jp-right-stack').boundingBox();
+  if (box.width < 600) {
+    await page.mouse.move(box.x - 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x - (620 - box.width), box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+  }
+}

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { OUT, build, launchBrowser, startServer, watchPage, writeNotebook } from './harness.mjs';
+import { OUT, build, launchBrowser, startServer, watchPage, writeNotebook, openPanel as openPanelOf } from './harness.mjs';
 import { LENET_PARAMS, LENET_SHAPES, RENDERERS_NOTEBOOK, SLOW_TRAINING_CELL, XSS_LAYER, XSS_RUN } from './notebooks.mjs';
 
 const WORK = join(OUT, 'notebooks');
@@ -35,18 +35,7 @@ async function app(fn, arg) {
   return page.evaluate(fn, arg);
 }
 
-async function openPanel(id) {
-  await app(id => window.jupyterapp.shell.activateById(id), id);
-  await page.locator(`#${id}`).waitFor({ state: 'visible' });
-  // Widen the right sidebar (drag its split handle) so the panel and its screenshot are readable.
-  const box = await page.locator('#jp-right-stack').boundingBox();
-  if (box.width < 600) {
-    await page.mouse.move(box.x - 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x - (620 - box.width), box.y + box.height / 2, { steps: 5 });
-    await page.mouse.up();
-  }
-}
+const openPanel = id => openPanelOf(page, id);
 
 before(async () => {
   build();

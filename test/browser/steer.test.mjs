@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { OUT, build, launchBrowser, startServer, watchPage, writeNotebook } from './harness.mjs';
+import { OUT, build, launchBrowser, startServer, watchPage, writeNotebook, openPanel as openPanelOf } from './harness.mjs';
 
 const WORK = join(OUT, 'steer-notebooks');
 
@@ -57,17 +57,7 @@ const app = (fn, arg) => page.evaluate(fn, arg);
 /** The output area of the n-th code cell (0-based, code cells only). */
 const output = n => page.locator('.jp-Notebook .jp-CodeCell').nth(n).locator('.jp-OutputArea');
 
-async function openPanel(id) {
-  await app(id => window.jupyterapp.shell.activateById(id), id);
-  await page.locator(`#${id}`).waitFor({ state: 'visible' });
-  const box = await page.locator('#jp-right-stack').boundingBox();
-  if (box.width < 600) {
-    await page.mouse.move(box.x - 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x - (620 - box.width), box.y + box.height / 2, { steps: 5 });
-    await page.mouse.up();
-  }
-}
+const openPanel = id => openPanelOf(page, id);
 
 before(async () => {
   build();
