@@ -16,12 +16,10 @@
 import { installDisplayMethods } from './install';
 import { makeFitInterruptible } from './registry';
 import { registerSteeringTarget } from './steer';
-import { registerWidgetTargets } from './widgets/widget';
 
 installDisplayMethods();
 makeFitInterruptible();
 registerSteeringTarget();
-registerWidgetTargets();
 
 export * from '../protocol';
 export {

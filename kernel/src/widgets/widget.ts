@@ -524,9 +524,13 @@ export function liveWidgets(): Widget[] {
  * Registers the two comm targets the frontend opens: `jupyter.widget.control`
  * (one `request_states` for every widget's state, how jupyterlab-manager
  * restores widgets after a page reload) and `jupyter.widget` (frontend-made
- * models, which nnlab does not create: refused with a reason). The kernel
- * layer registers them as it loads, so a fresh kernel answers the lab's
- * restore request (with no widgets) instead of refusing it.
+ * models, which nnlab does not create: refused with a reason). Registered
+ * with the first widget, as ipywidgets does when it is imported.
+ * NOTE: registered at kernel start-up, a fresh kernel answered the lab's
+ * restore request at once with no widgets, and jupyterlab-manager 5.0.16
+ * then marked itself restored before it had loaded the notebook's saved
+ * state: a reopened notebook showed "model not found" in 4 of 6 runs of
+ * test/browser/widgets.test.mjs (0 of 4 registered lazily).
  */
 export function registerWidgetTargets(): void {
   const reg = registry();
