@@ -302,6 +302,11 @@ export interface RunPayload {
   events?: RunEventPayload[];
   /** While `fit` trains the run: its optimiser's current values (null where it has none), for steering controls. */
   steer?: RunHyperparameters | null;
+  /**
+   * The notebook whose kernel trained the run, as a path from the server root ('lab/cnn.ipynb').
+   * The kernel does not know it: the Training Runs panel sets it and keeps it in run records.
+   */
+  notebook?: string | null;
 }
 
 /** The steerable hyperparameters of a training run's optimiser now (param group 0's). */
@@ -376,7 +381,7 @@ export interface ConfusionPayload {
 
 /**
  * What the extension can ask. Names are variable names in the kernel
- * (`model`, `run`), or a run id ('run-3').
+ * (`model`, `run`), or a run id ('run-k3x9-3').
  */
 export type QueryRequest =
   | { op: 'list' }

@@ -108,7 +108,23 @@ export interface EpochRecord {
   seconds: number;
 }
 
+/**
+ * This process's prefix of run ids: four random base-36 characters, so runs of
+ * different kernels (and of one notebook before and after a restart) never share
+ * an id, while the counter after it keeps ids short and in order: 'run-k3x9-1', 'run-k3x9-2'.
+ */
+export const RUN_ID_PREFIX = randomTag(4);
 let runCounter = 0;
+
+function randomTag(length: number): string {
+  const bytes = new Uint8Array(length);
+  const crypto = (globalThis as { crypto?: { getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
+  // NOTE: not the seedable generator (src/random.ts): an id must not consume the numbers a seeded run draws.
+  if (crypto?.getRandomValues) crypto.getRandomValues(bytes);
+  else for (let i = 0; i < length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  return [...bytes].map(b => (b % 36).toString(36)).join('');
+}
+
 /** Every run made in this process, in order (the notebook layer lists them). */
 export const runRegistry: TrainingRun[] = [];
 
@@ -150,7 +166,7 @@ export class TrainingRun {
   endedAt: Date | null = null;
 
   constructor(public name: string, public readonly hyperparameters: Record<string, unknown>, public readonly totalEpochs: number) {
-    this.id = `run-${++runCounter}`;
+    this.id = `run-${RUN_ID_PREFIX}-${++runCounter}`;
     runRegistry.push(this);
   }
 

@@ -22,7 +22,7 @@
  * command acts within one batch. A run shown live (liveFit) redraws its
  * display at each event (the loss chart marks it).
  *
- * @example  (frontend)  kernel.createComm('nnlab.run').open({ action: 'pause', runId: 'run-3' })
+ * @example  (frontend)  kernel.createComm('nnlab.run').open({ action: 'pause', runId: 'run-k3x9-3' })
  */
 import { runRegistry, type TrainingRun } from '../../src/train';
 import { RUN_COMM_TARGET, type RunCommand, type RunCommandReply } from '../protocol';

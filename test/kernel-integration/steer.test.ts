@@ -86,7 +86,7 @@ describe("steering a training cell over the 'nnlab.run' comm (real kernel)", () 
     expect(step).toMatchObject({ ok: true, run: { status: 'paused', steps: pause.run!.steps + 1 } });
     const bad = byId('bad');
     expect(bad.ok).toBe(false);
-    expect(bad.error).toMatch(/TrainingRun 'steered' \(run-\d+\): setLearningRate\(-3\) on optimizer SGD: lr must be a finite number ≥ 0, got -3/);
+    expect(bad.error).toMatch(/TrainingRun 'steered' \(run-[0-9a-z]{4}-\d+\): setLearningRate\(-3\) on optimizer SGD: lr must be a finite number ≥ 0, got -3/);
     expect(bad.run!.steps).toBe(pause.run!.steps + 1);
     const resume = byId('resume');
     expect(resume).toMatchObject({ ok: true, run: { status: 'running' } });

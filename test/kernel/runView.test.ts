@@ -103,7 +103,7 @@ describe('runFigure and runBundle', () => {
     expect(Object.keys(b).sort()).toEqual([MIME.plotly, MIME.run, 'text/html', 'text/plain'].sort());
     expect(b['text/html']).toContain('data:image/svg+xml;base64,');
     expect(b['text/html']).toContain('completed');
-    expect(b['text/plain']).toMatch(/Run 'mlp' \(run-\d+\): completed, 2\/2 epoch\(s\), 10 step\(s\)/);
+    expect(b['text/plain']).toMatch(/Run 'mlp' \(run-[0-9a-z]{4}-\d+\): completed, 2\/2 epoch\(s\), 10 step\(s\)/);
     expect((b[MIME.run] as RunPayload).epochs).toHaveLength(2);
     const final = runBundle(run, { staticImage: true });
     expect(final['image/svg+xml']).toMatch(/^<svg/);

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import * as nn from '../../src';
 
 function xorLoader() {
@@ -25,6 +25,20 @@ describe('fit', () => {
     expect(run.epochs[199].trainLoss).toBeLessThan(run.epochs[0].trainLoss / 10);
     expect(run.bestEpoch()?.valAccuracy).toBe(1);
     expect(nn.runRegistry).toContain(run);
+  });
+
+  it('gives runs ids unique across kernels: a per-process random prefix, then a counter', async () => {
+    const first = new nn.TrainingRun('a', {}, 1);
+    const second = new nn.TrainingRun('b', {}, 1);
+    const [, prefix, n] = /^run-([0-9a-z]{4})-(\d+)$/.exec(first.id) ?? [];
+    expect(prefix, first.id).toBeDefined();
+    expect(second.id).toBe(`run-${prefix}-${Number(n) + 1}`);
+    // Another process (a restarted kernel) loads the module afresh: it counts from 1 again, under another prefix.
+    vi.resetModules();
+    const fresh = await import('../../src/train');
+    const other = new fresh.TrainingRun('c', {}, 1).id;
+    expect(other).toMatch(/^run-[0-9a-z]{4}-1$/);
+    expect(other.slice(0, 8)).not.toBe(first.id.slice(0, 8));
   });
 
   it('reports a NaN loss with its step and keeps the run, marked failed', async () => {

@@ -299,8 +299,8 @@ describe('steering a training run', () => {
     await training;
     attempt(() => run.setWeightDecay(0.1)); // ended
     attempt(() => run.pause());
-    expect(errors[0]).toMatch(/TrainingRun 'refusals' \(run-\d+\): setLearningRate\(0\.5\): the run has no optimiser yet/);
-    expect(errors[1]).toMatch(/TrainingRun 'refusals' \(run-\d+\): setLearningRate\(-0\.1\) on optimizer SGD: lr must be a finite number ≥ 0, got -0\.1/);
+    expect(errors[0]).toMatch(/TrainingRun 'refusals' \(run-[0-9a-z]{4}-\d+\): setLearningRate\(0\.5\): the run has no optimiser yet/);
+    expect(errors[1]).toMatch(/TrainingRun 'refusals' \(run-[0-9a-z]{4}-\d+\): setLearningRate\(-0\.1\) on optimizer SGD: lr must be a finite number ≥ 0, got -0\.1/);
     expect(errors[2]).toMatch(/setLearningRate\(NaN\).*got NaN/);
     expect(errors[3]).toMatch(/setLearningRate\(Infinity\).*got Infinity/);
     expect(errors[4]).toMatch(/setLearningRate\(0\.1\).*got 0\.1/);

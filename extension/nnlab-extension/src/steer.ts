@@ -11,7 +11,7 @@
  * A MIME renderer knows no kernel: the plugin (index.ts) installs a
  * locator that finds the kernel of the notebook an output is in.
  *
- * @example await steer(kernel, { action: 'pause', runId: 'run-3' })   // reply.run.status === 'paused'
+ * @example await steer(kernel, { action: 'pause', runId: 'run-k3x9-3' })   // reply.run.status === 'paused'
  */
 import type { Kernel } from '@jupyterlab/services';
 import { RUN_COMM_TARGET, type RunCommand, type RunCommandReply, type RunEventPayload, type RunPayload } from './protocol';
