@@ -11,7 +11,7 @@
  * It asks the kernel through `%nnlab_query` (query.ts) after each executed
  * cell, and while a cell runs it waits, showing "kernel busy".
  */
-import { SplitPanel, Widget } from '@lumino/widgets';
+import { Widget } from '@lumino/widgets';
 import type { Message } from '@lumino/messaging';
 import type { LayerNode, ListResult, ModelInfo, ParameterInfo, WeightsResult, ActivationsResult } from './protocol';
 import { arr, clear, fmtCount, fmtNumber, fmtShape, h, isRecord, num, pngImage, select, shapeOf, str } from './dom';
@@ -19,6 +19,7 @@ import { PlotArea, baseLayout } from './plotly';
 import { queryKernel } from './query';
 import { ActivationGrid } from './renderers/activations';
 import { histogramFigure } from './renderers/tensor';
+import { widenSidebar } from './sidebar';
 import type { NotebookWatcher } from './watcher';
 
 export interface InspectorOptions {
@@ -136,31 +137,10 @@ export class LayerInspector extends Widget {
 
   protected override onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    if (!this.widened) requestAnimationFrame(() => this.openWide());
+    // NOTE: the first time it shows, it widens its sidebar to OPEN_WIDTH (the lab's 250 px clips its tables); later the user's width stands.
+    if (!this.widened) requestAnimationFrame(() => (this.widened = widenSidebar(this, OPEN_WIDTH)));
     if (this.stale) void this.refresh();
     for (const p of this.plots) p.resize();
-  }
-
-  /**
-   * The first time it shows, widens the sidebar it sits in to OPEN_WIDTH px
-   * (the lab's default, 250 px, clips its tables), through the split panel
-   * above it; later the user's width stands.
-   */
-  private openWide(): void {
-    this.widened = true;
-    const width = this.node.getBoundingClientRect().width;
-    if (width <= 0 || width >= OPEN_WIDTH) return;
-    let child: Widget = this;
-    let split: Widget | null = this.parent;
-    while (split && !(split instanceof SplitPanel)) [child, split] = [split, split.parent];
-    if (!(split instanceof SplitPanel)) return;
-    const index = split.widgets.indexOf(child);
-    const total = split.node.getBoundingClientRect().width;
-    const sizes = split.relativeSizes();
-    const others = sizes.reduce((a, b, i) => (i === index ? a : a + b), 0);
-    const want = Math.min(OPEN_WIDTH / total, 0.5);
-    if (index < 0 || total <= 0 || others <= 0) return;
-    split.setRelativeSizes(sizes.map((s, i) => (i === index ? want : (s * (1 - want)) / others)));
   }
 
   private onNotebookChanged(): void {

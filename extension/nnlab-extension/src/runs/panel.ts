@@ -1,12 +1,19 @@
 /**
  * The Training Runs side panel: every run of the active notebook's kernel
  * session with its hyperparameters, status and best epoch, plus the runs
- * saved next to the notebook; the checked runs' curves overlaid on one chart
- * (a metric selector picks the curve), each best epoch marked with a star.
+ * saved in the notebook's folder; the checked runs' curves overlaid on one
+ * chart (a metric selector picks the curve), each best epoch marked with a
+ * star. Below, the runs compared by hyperparameter (hparams.ts): a table of
+ * hyperparameters and final and best metrics that sorts by any column, and a
+ * parallel-coordinates or scatter view of the checked runs.
+ *
+ * A notebook selector shows this notebook's runs (the default), all the
+ * folder's, or another notebook's; a run of another notebook is labelled with it.
  *
  * While a cell runs the panel polls the kernel (which answers between
  * batches), so curves grow live. Finished runs are saved to the notebook's
- * record file (records.ts) so the comparison survives a kernel restart.
+ * record file (records.ts) when a cell ends, even while the panel is closed,
+ * so they show at once after a kernel restart or a reload of the lab.
  */
 import { Widget } from '@lumino/widgets';
 import type { Message } from '@lumino/messaging';
@@ -15,9 +22,11 @@ import type { ListResult, RunPayload } from '../protocol';
 import { arr, clear, fmtCount, fmtNumber, h, isRecord, select, str } from '../dom';
 import { PlotArea, baseLayout } from '../plotly';
 import { queryKernel } from '../query';
+import { widenSidebar } from '../sidebar';
 import type { NotebookWatcher } from '../watcher';
 import { METRICS, PALETTE, bestEpoch, epochsOf, hyperparameterText, overlayFigure, type Metric } from './figures';
-import { loadRecords, recordPath, runKey, saveRecord } from './records';
+import { cellValue, compareColumns, hparamScatterFigure, parcoordsFigure, sortByColumn, varyingHyperparameters, type CompareColumn, type SortDirection } from './hparams';
+import { baseName, loadRecords, recordPath, runKey, saveRecord } from './records';
 import { SteerControls, eventsLine, eventsOf, steerable } from '../steer';
 
 interface Entry {
@@ -28,6 +37,21 @@ interface Entry {
 }
 
 const POLL_MS = 1500;
+/** The width the panel opens at, in px: the comparison table needs it. */
+const OPEN_WIDTH = 420;
+/** The notebook selector's choices besides a notebook's path. */
+const THIS_NOTEBOOK = ':this';
+const ALL_NOTEBOOKS = ':all';
+type CompareView = 'parcoords' | 'scatter';
+
+/** Whether the browser draws WebGL, which plotly's parallel coordinates need. */
+function hasWebGL(): boolean {
+  try {
+    return !!document.createElement('canvas').getContext('webgl');
+  } catch {
+    return false;
+  }
+}
 
 export class TrainingRunsPanel extends Widget {
   private readonly entries = new Map<string, Entry>();
@@ -39,6 +63,17 @@ export class TrainingRunsPanel extends Widget {
   private refreshing: Promise<void> | null = null;
   private loadedFor: string | null = null;
   private stale = true;
+  /** Entries changed while the panel was hidden: draw when it shows. */
+  private undrawn = false;
+  /** A refresh asked for while one runs: it runs once more after it. */
+  private again: Promise<void> | null = null;
+  private widened = false;
+  private notebookFilter = THIS_NOTEBOOK;
+  private sort: { key: string; direction: SortDirection } | null = null;
+  private readonly webgl = hasWebGL();
+  private compareView: CompareView = this.webgl ? 'parcoords' : 'scatter';
+  private compareX = '';
+  private compareMetric = '';
   /** Steering controls of the runs being trained, kept across redraws (an lr being typed survives a poll). */
   private readonly controls = new Map<string, SteerControls>();
 
@@ -46,8 +81,16 @@ export class TrainingRunsPanel extends Widget {
   private readonly refreshButton = h('button', { className: 'jp-mod-styled nnlab-button', title: 'Ask the kernel again and reload saved runs' }, 'Refresh');
   private readonly saveButton = h('button', { className: 'jp-mod-styled nnlab-button', title: 'Save the finished runs next to the notebook' }, 'Save runs');
   private readonly metricSelect = select(METRICS.map(([k, label]) => [k, label]), 'valAccuracy', { className: 'nnlab-select nnlab-metric', aria: { label: 'metric' } });
+  private readonly notebookSelect = select([[THIS_NOTEBOOK, 'this notebook'], [ALL_NOTEBOOKS, 'all notebooks']], THIS_NOTEBOOK, { className: 'nnlab-select nnlab-notebook-filter', aria: { label: 'notebook' } });
   private readonly plot = new PlotArea('nnlab-plot nnlab-runs-chart', 280);
   private readonly table = h('table', { className: 'nnlab-table nnlab-runs-table' });
+  private readonly compareTable = h('table', { className: 'nnlab-table nnlab-hparams-table' });
+  private readonly viewSelect = select([['parcoords', 'parallel coordinates'], ['scatter', 'scatter']], this.compareView, { className: 'nnlab-select nnlab-compare-view', aria: { label: 'comparison view' } });
+  private readonly xSelect = select([], '', { className: 'nnlab-select nnlab-compare-x', aria: { label: 'hyperparameter' } });
+  private readonly compareMetricSelect = select([], '', { className: 'nnlab-select nnlab-compare-metric', aria: { label: 'comparison metric' } });
+  private readonly xLabel = h('label', {}, 'x ', this.xSelect);
+  private readonly comparePlot = new PlotArea('nnlab-plot nnlab-hparams-chart', 260);
+  private readonly compareNote = h('div', { className: 'nnlab-muted nnlab-compare-note' });
 
   constructor(
     private readonly watcher: NotebookWatcher,
@@ -58,12 +101,22 @@ export class TrainingRunsPanel extends Widget {
     this.addClass('nnlab-panel');
     this.addClass('nnlab-runs-panel');
     this.title.caption = 'Training Runs (nnlab)';
+    if (!this.webgl) {
+      const option = this.viewSelect.options[0];
+      option.disabled = true;
+      option.textContent = 'parallel coordinates (needs WebGL)';
+    }
     this.node.append(
       h('div', { className: 'nnlab-panel-header' }, h('h2', {}, 'Training Runs'), this.refreshButton, this.saveButton),
       this.status,
-      h('div', { className: 'nnlab-controls' }, h('label', {}, 'curve ', this.metricSelect)),
+      h('div', { className: 'nnlab-controls' }, h('label', {}, 'notebook ', this.notebookSelect), h('label', {}, 'curve ', this.metricSelect)),
       this.plot.node,
-      this.table);
+      this.table,
+      h('h3', {}, 'Compare by hyperparameter'),
+      h('div', { className: 'nnlab-hparams-scroll' }, this.compareTable),
+      h('div', { className: 'nnlab-controls' }, h('label', {}, 'view ', this.viewSelect), this.xLabel, h('label', {}, 'metric ', this.compareMetricSelect)),
+      this.comparePlot.node,
+      this.compareNote);
     this.refreshButton.addEventListener('click', () => {
       this.loadedFor = null;
       void this.refresh();
@@ -73,14 +126,30 @@ export class TrainingRunsPanel extends Widget {
       this.metric = this.metricSelect.value as Metric;
       this.draw();
     });
+    this.notebookSelect.addEventListener('change', () => {
+      this.notebookFilter = this.notebookSelect.value;
+      this.draw();
+    });
+    this.viewSelect.addEventListener('change', () => {
+      this.compareView = this.viewSelect.value as CompareView;
+      this.drawComparePlot();
+    });
+    this.xSelect.addEventListener('change', () => {
+      this.compareX = this.xSelect.value;
+      this.drawComparePlot();
+    });
+    this.compareMetricSelect.addEventListener('change', () => {
+      this.compareMetric = this.compareMetricSelect.value;
+      this.drawComparePlot();
+    });
     watcher.changed.connect(this.onNotebookChanged, this);
     watcher.busyChanged.connect(this.onBusyChanged, this);
     watcher.executed.connect(this.onExecuted, this);
   }
 
-  /** The runs shown, kernel runs first. */
+  /** The runs shown (those of the notebooks the selector picks), kernel runs first. */
   get runs(): RunPayload[] {
-    return [...this.entries.values()].map(e => e.run);
+    return this.shownEntries().map(([, e]) => e.run);
   }
 
   override dispose(): void {
@@ -90,25 +159,36 @@ export class TrainingRunsPanel extends Widget {
     this.watcher.busyChanged.disconnect(this.onBusyChanged, this);
     this.watcher.executed.disconnect(this.onExecuted, this);
     this.plot.dispose();
+    this.comparePlot.dispose();
     for (const c of this.controls.values()) c.dispose();
     this.controls.clear();
     super.dispose();
   }
 
-  /** Reloads the kernel's runs (and the saved ones, once per notebook). */
+  /**
+   * Reloads the kernel's runs (and the saved ones, once per notebook) and
+   * saves the finished ones. Hidden, the panel does this too (so runs are
+   * saved), and draws when it shows. A refresh asked for while one runs
+   * follows it (what changed meanwhile is not lost).
+   */
   refresh(): Promise<void> {
-    if (!this.isVisible) {
-      this.stale = true;
-      return Promise.resolve();
+    if (this.refreshing) {
+      this.again ??= this.refreshing.then(() => {
+        this.again = null;
+        return this.refresh();
+      });
+      return this.again;
     }
-    if (this.refreshing) return this.refreshing;
     this.refreshing = this.doRefresh().finally(() => (this.refreshing = null));
     return this.refreshing;
   }
 
   protected override onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
+    if (!this.widened) requestAnimationFrame(() => (this.widened = widenSidebar(this, OPEN_WIDTH)));
+    if (this.undrawn) this.draw();
     this.plot.resize();
+    this.comparePlot.resize();
     if (this.stale) void this.refresh();
     if (this.watcher.busy) this.startPolling();
   }
@@ -121,6 +201,7 @@ export class TrainingRunsPanel extends Widget {
   protected override onResize(msg: Widget.ResizeMessage): void {
     super.onResize(msg);
     this.plot.resize();
+    this.comparePlot.resize();
   }
 
   private onNotebookChanged(): void {
@@ -180,7 +261,9 @@ export class TrainingRunsPanel extends Widget {
     if (kernel) {
       try {
         const list = (await queryKernel(kernel, { op: 'list' })) as ListResult;
-        for (const run of arr(list.runs).filter(isRecord) as unknown as RunPayload[]) {
+        for (const kernelRun of arr(list.runs).filter(isRecord) as unknown as RunPayload[]) {
+          // NOTE: the kernel does not know its notebook; its runs are this notebook's.
+          const run = { ...kernelRun, notebook: path };
           const key = runKey(run);
           const existing = this.entries.get(key);
           this.entries.set(key, { run, source: 'kernel', color: existing?.color ?? this.nextColor() });
@@ -194,9 +277,12 @@ export class TrainingRunsPanel extends Widget {
       messages.unshift('This notebook has no kernel; showing saved runs.');
     }
     this.stale = false;
-    this.draw();
+    if (this.isVisible) this.draw();
+    else this.undrawn = true;
     const busy = this.watcher.busy ? 'kernel busy · updating live. ' : '';
-    const count = `${this.entries.size} run${this.entries.size === 1 ? '' : 's'}`;
+    const shown = this.shownEntries().length;
+    const others = this.entries.size - shown;
+    const count = `${shown} run${shown === 1 ? '' : 's'}${others ? ` (${others} of other notebooks)` : ''}`;
     this.setStatus(state === 'error' ? 'error' : this.watcher.busy ? 'busy' : 'ready', `${busy}${count}${messages.length ? ' · ' + messages.join(' · ') : ''}`);
   }
 
@@ -204,7 +290,7 @@ export class TrainingRunsPanel extends Widget {
   private async saveFinished(force: boolean): Promise<void> {
     const path = this.watcher.path;
     if (!path) return;
-    const finished = [...this.entries.entries()].filter(([, e]) => e.run.status !== 'running' && e.run.status !== 'paused');
+    const finished = [...this.entries.entries()].filter(([, e]) => e.run.notebook === path && e.run.status !== 'running' && e.run.status !== 'paused');
     const changed = finished.some(([key, e]) => e.source === 'kernel' && this.saved.get(key) !== `${e.run.status}/${epochsOf(e.run).length}`);
     if (!force && !changed) return;
     if (finished.length === 0) return;
@@ -227,26 +313,48 @@ export class TrainingRunsPanel extends Widget {
     this.status.textContent = message;
   }
 
+  /** The entries of the notebooks the selector picks. */
+  private shownEntries(): [string, Entry][] {
+    const path = this.watcher.path;
+    const filter = this.notebookFilter === THIS_NOTEBOOK ? path : this.notebookFilter;
+    return [...this.entries.entries()].filter(([, e]) => filter === ALL_NOTEBOOKS || (e.run.notebook ?? '') === filter);
+  }
+
+  /** The selector's choices: this notebook, all, and each other notebook with runs. */
+  private drawNotebookSelect(): void {
+    const path = this.watcher.path;
+    const others = [...new Set([...this.entries.values()].map(e => e.run.notebook ?? ''))].filter(n => n !== path).sort();
+    if (this.notebookFilter !== THIS_NOTEBOOK && this.notebookFilter !== ALL_NOTEBOOKS && !others.includes(this.notebookFilter)) this.notebookFilter = THIS_NOTEBOOK;
+    const options: [string, string][] = [
+      [THIS_NOTEBOOK, path ? `this notebook (${baseName(path)})` : 'this notebook'],
+      [ALL_NOTEBOOKS, `all notebooks (${this.entries.size})`],
+      ...others.map((n): [string, string] => [n, n ? baseName(n) : '(no notebook)']),
+    ];
+    clear(this.notebookSelect);
+    for (const [value, label] of options) this.notebookSelect.appendChild(h('option', { value, title: value.startsWith(':') ? '' : value }, label));
+    this.notebookSelect.value = this.notebookFilter;
+  }
+
   private draw(): void {
-    const entries = [...this.entries.entries()];
+    this.undrawn = false;
+    this.drawNotebookSelect();
+    const path = this.watcher.path;
+    const entries = this.shownEntries();
     clear(this.table);
     this.table.appendChild(h('thead', {}, h('tr', {}, ...['', 'run', 'status', 'best epoch'].map(k => h('th', {}, k)))));
     const body = h('tbody');
     for (const [key, entry] of entries) {
       const run = entry.run;
       const best = bestEpoch(run);
-      const box = h('input', { type: 'checkbox', checked: !this.unchecked.has(key), aria: { label: `show ${str(run.name)}` } });
-      box.addEventListener('change', () => {
-        if (box.checked) this.unchecked.delete(key);
-        else this.unchecked.add(key);
-        this.drawChart();
-      });
+      const notebook = run.notebook ?? '';
+      const foreign = notebook !== path;
       const source = entry.source === 'file' ? `saved in ${str(entry.file)}` : 'in the kernel';
       body.appendChild(
-        h('tr', { data: { run: str(run.id), status: str(run.status), source: entry.source }, title: `${str(run.name)} (${str(run.id)}), ${source}` },
-          h('td', {}, box, h('span', { className: 'nnlab-swatch', style: { background: entry.color } })),
+        h('tr', { data: { run: str(run.id), key, status: str(run.status), source: entry.source, notebook }, title: `${str(run.name)} (${str(run.id)}) of ${notebook || 'no known notebook'}, ${source}` },
+          h('td', {}, this.checkbox(key, run), h('span', { className: 'nnlab-swatch', style: { background: entry.color } })),
           h('td', { className: 'nnlab-run-name' },
             str(run.name), ' ', h('span', { className: 'nnlab-muted' }, str(run.id)), entry.source === 'file' ? h('span', { className: 'nnlab-badge' }, 'saved') : null,
+            foreign ? h('span', { className: 'nnlab-badge nnlab-run-notebook', title: notebook }, notebook ? baseName(notebook) : 'no notebook') : null,
             h('div', { className: 'nnlab-hparams' }, hyperparameterText(run))),
           h('td', { className: 'nnlab-run-status', data: { status: str(run.status) } }, str(run.status), h('div', { className: 'nnlab-muted' }, `${epochsOf(run).length}/${fmtCount(run.totalEpochs)} epochs`)),
           h('td', { className: 'nnlab-best-epoch' }, best ? `${best.epoch} (${best.metric} ${fmtNumber(best.value)})` : '—')));
@@ -275,19 +383,127 @@ export class TrainingRunsPanel extends Widget {
         this.controls.delete(key);
       }
     }
-    if (entries.length === 0) body.appendChild(h('tr', {}, h('td', { className: 'nnlab-muted' }, 'No runs yet: train with liveFit or fit in the notebook.')));
+    if (entries.length === 0) {
+      const hidden = this.entries.size;
+      body.appendChild(h('tr', {}, h('td', { className: 'nnlab-muted' },
+        hidden ? `No runs of this notebook yet (${hidden} of other notebooks: choose "all notebooks").` : 'No runs yet: train with liveFit or fit in the notebook.')));
+      (body.lastChild as HTMLTableRowElement).cells[0].colSpan = 4;
+    }
     this.table.appendChild(body);
     this.drawChart();
+    this.drawCompare();
+  }
+
+  /** A run's "compare it" box; the runs table and the comparison table share the choice. */
+  private checkbox(key: string, run: RunPayload): HTMLInputElement {
+    const box = h('input', { type: 'checkbox', checked: !this.unchecked.has(key), aria: { label: `show ${str(run.name)}` } });
+    box.addEventListener('change', () => {
+      if (box.checked) this.unchecked.delete(key);
+      else this.unchecked.add(key);
+      for (const other of Array.from(this.node.querySelectorAll<HTMLInputElement>(`tr[data-key="${CSS.escape(key)}"] input[type="checkbox"]`))) other.checked = box.checked;
+      this.drawChart();
+      this.drawComparePlot();
+    });
+    return box;
   }
 
   /** A command took effect: show it now rather than at the next poll. */
   private readonly onSteered = () => void this.refresh();
 
-  private drawChart(): void {
-    const shown = [...this.entries.entries()]
+  /** The shown runs that are checked, with their colours and labels, for the charts. */
+  private compared(): { key: string; run: RunPayload; color: string; label: string }[] {
+    return this.shownEntries()
       .filter(([key]) => !this.unchecked.has(key))
-      .map(([, e]) => ({ run: e.run, color: e.color, label: `${str(e.run.name)} (${str(e.run.id)})` }));
-    const fig = overlayFigure(shown, this.metric);
+      .map(([key, e]) => ({ key, run: e.run, color: e.color, label: `${str(e.run.name)} (${str(e.run.id)})` }));
+  }
+
+  private drawChart(): void {
+    const fig = overlayFigure(this.compared(), this.metric);
     void this.plot.update(fig.data, baseLayout(this.plot.node, fig.layout));
+  }
+
+  /** The comparison table: a row per shown run, a column per hyperparameter and per final and best metric; a header click sorts. */
+  private drawCompare(): void {
+    const entries = this.shownEntries().map(([key, e]) => ({ key, ...e }));
+    const columns = compareColumns(entries.map(e => e.run));
+    if (this.sort && !columns.some(c => c.key === this.sort?.key)) this.sort = null;
+    const sortColumn = this.sort ? columns.find(c => c.key === this.sort?.key) : undefined;
+    const rows = sortColumn && this.sort ? sortByColumn(entries, sortColumn, this.sort.direction) : entries;
+    clear(this.compareTable);
+    const head = h('tr', {}, h('th', {}, ''), h('th', {}, 'run'));
+    for (const column of columns) {
+      const active = this.sort?.key === column.key;
+      const th = h('th', {
+        className: 'nnlab-sortable nnlab-num', tabIndex: 0, title: `Sort by ${column.label}`,
+        data: { key: column.key, kind: column.kind }, aria: { sort: active && this.sort ? this.sort.direction : 'none' },
+      }, column.label);
+      const toggle = () => {
+        // ascending, descending, then back to the runs' own order
+        if (!active) this.sort = { key: column.key, direction: 'ascending' };
+        else if (this.sort?.direction === 'ascending') this.sort = { key: column.key, direction: 'descending' };
+        else this.sort = null;
+        this.drawCompare();
+        (this.compareTable.querySelector(`th[data-key="${CSS.escape(column.key)}"]`) as HTMLElement | null)?.focus();
+      };
+      th.addEventListener('click', toggle);
+      th.addEventListener('keydown', e => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          toggle();
+        }
+      });
+      head.appendChild(th);
+    }
+    const body = h('tbody');
+    for (const e of rows) {
+      body.appendChild(h('tr', { data: { run: str(e.run.id), key: e.key }, title: `${str(e.run.name)} (${str(e.run.id)})` },
+        h('td', {}, this.checkbox(e.key, e.run), h('span', { className: 'nnlab-swatch', style: { background: e.color } })),
+        h('td', { className: 'nnlab-run-name' }, str(e.run.name)),
+        ...columns.map(c => {
+          const v = cellValue(e.run, c);
+          return h('td', { className: typeof v === 'number' ? 'nnlab-num' : '', data: { key: c.key } }, v === null ? '—' : typeof v === 'number' ? fmtNumber(v) : v);
+        })));
+    }
+    if (rows.length === 0) body.appendChild(h('tr', {}, h('td', { className: 'nnlab-muted' }, 'No runs to compare.')));
+    this.compareTable.append(h('thead', {}, head), body);
+    this.drawCompareSelects(columns);
+    this.drawComparePlot();
+  }
+
+  /** The scatter's x (a hyperparameter) and the charts' metric, keeping the user's choice while it still exists. */
+  private drawCompareSelects(columns: CompareColumn[]): void {
+    const hparams = columns.filter(c => c.kind === 'hparam');
+    const metrics = columns.filter(c => c.kind !== 'hparam');
+    const runs = this.compared().map(c => c.run);
+    const varying = varyingHyperparameters(runs, hparams);
+    if (!hparams.some(c => c.key === this.compareX)) this.compareX = (varying[0] ?? hparams[0])?.key ?? '';
+    if (!metrics.some(c => c.key === this.compareMetric)) this.compareMetric = metrics[0]?.key ?? '';
+    for (const [el, list, value] of [[this.xSelect, hparams, this.compareX], [this.compareMetricSelect, metrics, this.compareMetric]] as const) {
+      clear(el);
+      for (const c of list) el.appendChild(h('option', { value: c.key }, c.label));
+      el.value = value;
+    }
+  }
+
+  private drawComparePlot(): void {
+    const items = this.compared();
+    const columns = compareColumns(this.shownEntries().map(([, e]) => e.run));
+    const metric = columns.find(c => c.key === this.compareMetric);
+    const x = columns.find(c => c.key === this.compareX);
+    const parcoords = this.compareView === 'parcoords';
+    this.xLabel.hidden = parcoords;
+    let fig: { data: unknown[]; layout: Record<string, unknown> } = { data: [], layout: {} };
+    let note = '';
+    if (!metric || !x) note = 'Nothing to compare yet: runs need a hyperparameter and a recorded metric.';
+    else if (parcoords) {
+      const varying = varyingHyperparameters(items.map(i => i.run), columns);
+      fig = parcoordsFigure(items, varying.length ? varying : [x], metric);
+      note = varying.length ? `${items.length} run${items.length === 1 ? '' : 's'}; axes: the hyperparameters that differ, then ${metric.label}.` : 'The checked runs share every hyperparameter.';
+    } else {
+      fig = hparamScatterFigure(items, x, metric);
+    }
+    this.compareNote.textContent = note;
+    this.comparePlot.node.dataset.view = this.compareView;
+    void this.comparePlot.update(fig.data, baseLayout(this.comparePlot.node, fig.layout));
   }
 }

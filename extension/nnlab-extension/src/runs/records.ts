@@ -11,6 +11,11 @@
  * and reads every `*.runs.json` and `*.run.json` there. A file may also hold
  * one run payload, or what `JSON.stringify(run)` gives for a `TrainingRun`
  * (src/train.ts: `stepLosses` instead of `steps`).
+ *
+ * Every run read carries its notebook (`RunPayload.notebook`, a path from the
+ * server root): the record's `notebook` (a name in the record's folder), else
+ * the payload's own, else the file's name (`cnn.runs.json`, `cnn.run.json`:
+ * `cnn.ipynb`). A record holds the runs of its notebook only.
  */
 import type { Contents } from '@jupyterlab/services';
 import type { EpochPayload, RunEventKind, RunPayload, RunStatus } from '../protocol';
@@ -26,7 +31,10 @@ export interface RunRecordFile {
   runs: RunPayload[];
 }
 
-/** The key that tells runs apart across kernel restarts (ids restart at run-1). */
+/**
+ * The key that tells runs apart: ids are unique across kernels ('run-k3x9-1'),
+ * but records saved before that have ids that restart at run-1 in each kernel.
+ */
 export function runKey(run: RunPayload): string {
   return `${str(run.id)}@${str(run.startedAt)}`;
 }
@@ -41,8 +49,27 @@ function epochOf(x: unknown): EpochPayload | null {
   };
 }
 
-/** A run payload from a saved run (payload or `TrainingRun.toJSON()`), or null if `x` is neither. */
-export function normalizeRun(x: unknown): RunPayload | null {
+/** The folder of a path from the server root ('' for the root). */
+export function folderOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** The last part of a path: 'cnn.ipynb' for 'lab/cnn.ipynb'. */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** 'lab/cnn.ipynb' for a record file 'lab/cnn.runs.json' (or 'lab/cnn.run.json'). */
+export function notebookOfFile(file: string): string {
+  return `${file.replace(/\.runs?\.json$/, '')}.ipynb`;
+}
+
+/**
+ * A run payload from a saved run (payload or `TrainingRun.toJSON()`), or null
+ * if `x` is neither. `notebook`, when given, is the run's notebook (else the payload's own, if any).
+ */
+export function normalizeRun(x: unknown, notebook: string | null = null): RunPayload | null {
   if (!isRecord(x) || typeof x.id !== 'string' || !Array.isArray(x.epochs)) return null;
   const epochs = x.epochs.map(epochOf).filter((e): e is EpochPayload => e !== null);
   let steps: RunPayload['steps'];
@@ -73,13 +100,22 @@ export function normalizeRun(x: unknown): RunPayload | null {
       step: num(e.step) as number, epoch: num(e.epoch) ?? 0, kind: e.kind as RunEventKind, timeMs: num(e.timeMs) ?? 0,
       ...(num(e.value) !== null ? { value: num(e.value) as number } : {}), ...(num(e.from) !== null ? { from: num(e.from) as number } : {}),
     })),
+    notebook: notebook ?? (typeof x.notebook === 'string' && x.notebook ? x.notebook : null),
   };
 }
 
-/** The runs in a record file's parsed JSON (a record, one payload, or a list). */
-export function runsInFile(json: unknown): RunPayload[] {
-  const list = isRecord(json) && Array.isArray(json.runs) ? json.runs : Array.isArray(json) ? json : [json];
-  return list.map(normalizeRun).filter((r): r is RunPayload => r !== null);
+/**
+ * The runs in a record file's parsed JSON (a record, one payload, or a list),
+ * each with its notebook; `file` is the record's path from the server root.
+ */
+export function runsInFile(json: unknown, file = ''): RunPayload[] {
+  const isFile = isRecord(json) && Array.isArray(json.runs);
+  const list = isFile ? (json.runs as unknown[]) : Array.isArray(json) ? json : [json];
+  const folder = folderOf(file);
+  const named = isFile && typeof json.notebook === 'string' && json.notebook ? (folder ? `${folder}/${baseName(json.notebook)}` : baseName(json.notebook)) : null;
+  return list
+    .map(x => normalizeRun(x, named ?? (isRecord(x) && typeof x.notebook === 'string' && x.notebook ? x.notebook : file ? notebookOfFile(file) : null)))
+    .filter((r): r is RunPayload => r !== null);
 }
 
 /** `folder/cnn.runs.json` for `folder/cnn.ipynb`. */
@@ -98,7 +134,7 @@ export async function loadRecords(contents: Contents.IManager, directory: string
     try {
       const model = await contents.get(path, { content: true, type: 'file', format: 'text' });
       const json = typeof model.content === 'string' ? JSON.parse(model.content) : model.content;
-      for (const run of runsInFile(json)) runs.push({ run, file: path });
+      for (const run of runsInFile(json, path)) runs.push({ run, file: path });
     } catch (err) {
       errors.push(`${path}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -106,13 +142,18 @@ export async function loadRecords(contents: Contents.IManager, directory: string
   return { runs, errors };
 }
 
+/** The record file of a notebook with these runs (its runs: each is marked with the notebook). */
+export function recordOf(notebookPath: string, runs: RunPayload[], savedAt = new Date()): RunRecordFile {
+  return {
+    format: RECORD_FORMAT, version: 1, notebook: baseName(notebookPath), savedAt: savedAt.toISOString(),
+    runs: runs.map(r => ({ ...r, progress: null, display: null, steer: null, notebook: notebookPath })),
+  };
+}
+
 /** Writes the record file of a notebook with these runs. */
 export async function saveRecord(contents: Contents.IManager, notebookPath: string, runs: RunPayload[]): Promise<string> {
   const path = recordPath(notebookPath);
-  const record: RunRecordFile = {
-    format: RECORD_FORMAT, version: 1, notebook: notebookPath.split('/').pop() ?? notebookPath, savedAt: new Date().toISOString(),
-    runs: runs.map(r => ({ ...r, progress: null, display: null, steer: null })),
-  };
+  const record = recordOf(notebookPath, runs);
   await contents.save(path, { type: 'file', format: 'text', content: JSON.stringify(record, null, 1) });
   return path;
 }
