@@ -104,6 +104,16 @@ export function varyingHyperparameters(runs: RunPayload[], columns: CompareColum
   return columns.filter(c => c.kind === 'hparam' && new Set(runs.map(r => JSON.stringify(cellValue(r, c)))).size > 1);
 }
 
+/**
+ * The columns as the panel shows them: the hyperparameters that differ between
+ * the runs, the metrics, then the hyperparameters every run shares (a narrow
+ * panel shows what tells runs apart first).
+ */
+export function displayOrder(runs: RunPayload[], columns: CompareColumn[]): CompareColumn[] {
+  const varying = new Set(varyingHyperparameters(runs, columns));
+  return [...varying, ...columns.filter(c => c.kind !== 'hparam'), ...columns.filter(c => c.kind === 'hparam' && !varying.has(c))];
+}
+
 /** Orders two cells: numbers by value, text in natural order ('run 2' before 'run 10'), numbers before text. */
 export function compareCells(a: CellValue, b: CellValue): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -168,10 +178,10 @@ export function parcoordsFigure(items: Compared[], hparams: CompareColumn[], met
     data: n === 0 ? [] : [{
       type: 'parcoords', dimensions,
       line: { color: drawn.map((_, i) => i), colorscale, cmin: 0, cmax: Math.max(1, n - 1), showscale: false },
-      labelangle: -20, labelside: 'top', labelfont: { size: 11 }, tickfont: { size: 10 }, rangefont: { size: 9 },
+      labelangle: 0, labelside: 'top', labelfont: { size: 11 }, tickfont: { size: 10 }, rangefont: { size: 9 },
       meta: { nnlab: 'hparams', runs: drawn.map(d => d.run.id) },
     }],
-    layout: { margin: { l: 40, r: 40, t: 60, b: 20 } },
+    layout: { margin: { l: 45, r: 45, t: 50, b: 20 } },
   };
 }
 

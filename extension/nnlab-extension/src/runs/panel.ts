@@ -25,7 +25,7 @@ import { queryKernel } from '../query';
 import { widenSidebar } from '../sidebar';
 import type { NotebookWatcher } from '../watcher';
 import { METRICS, PALETTE, bestEpoch, epochsOf, hyperparameterText, overlayFigure, type Metric } from './figures';
-import { cellValue, compareColumns, hparamScatterFigure, parcoordsFigure, sortByColumn, varyingHyperparameters, type CompareColumn, type SortDirection } from './hparams';
+import { cellValue, compareColumns, displayOrder, hparamScatterFigure, parcoordsFigure, sortByColumn, varyingHyperparameters, type CompareColumn, type SortDirection } from './hparams';
 import { baseName, loadRecords, recordPath, runKey, saveRecord } from './records';
 import { SteerControls, eventsLine, eventsOf, steerable } from '../steer';
 
@@ -68,6 +68,9 @@ export class TrainingRunsPanel extends Widget {
   /** A refresh asked for while one runs: it runs once more after it. */
   private again: Promise<void> | null = null;
   private widened = false;
+  /** What the last refresh found: its state and messages (kept for the status line). */
+  private refreshState = 'ready';
+  private refreshMessages: string[] = [];
   private notebookFilter = THIS_NOTEBOOK;
   private sort: { key: string; direction: SortDirection } | null = null;
   private readonly webgl = hasWebGL();
@@ -129,6 +132,7 @@ export class TrainingRunsPanel extends Widget {
     this.notebookSelect.addEventListener('change', () => {
       this.notebookFilter = this.notebookSelect.value;
       this.draw();
+      this.showCount();
     });
     this.viewSelect.addEventListener('change', () => {
       this.compareView = this.viewSelect.value as CompareView;
@@ -147,7 +151,7 @@ export class TrainingRunsPanel extends Widget {
     watcher.executed.connect(this.onExecuted, this);
   }
 
-  /** The runs shown (those of the notebooks the selector picks), kernel runs first. */
+  /** The runs shown (those of the notebooks the selector picks), oldest first. */
   get runs(): RunPayload[] {
     return this.shownEntries().map(([, e]) => e.run);
   }
@@ -248,7 +252,7 @@ export class TrainingRunsPanel extends Widget {
         for (const { run, file } of runs) {
           const key = runKey(run);
           const existing = this.entries.get(key);
-          if (!existing || existing.source === 'file') this.entries.set(key, { run, source: 'file', file, color: existing?.color ?? this.nextColor() });
+          if (!existing || existing.source === 'file') this.entries.set(key, { run, source: 'file', file, color: existing?.color ?? '' });
           this.saved.set(key, `${run.status}/${epochsOf(run).length}`);
         }
         messages.push(...errors);
@@ -266,7 +270,7 @@ export class TrainingRunsPanel extends Widget {
           const run = { ...kernelRun, notebook: path };
           const key = runKey(run);
           const existing = this.entries.get(key);
-          this.entries.set(key, { run, source: 'kernel', color: existing?.color ?? this.nextColor() });
+          this.entries.set(key, { run, source: 'kernel', color: existing?.color ?? '' });
         }
         await this.saveFinished(false);
       } catch (err) {
@@ -277,13 +281,23 @@ export class TrainingRunsPanel extends Widget {
       messages.unshift('This notebook has no kernel; showing saved runs.');
     }
     this.stale = false;
+    this.recolor();
     if (this.isVisible) this.draw();
     else this.undrawn = true;
+    this.refreshMessages = messages;
+    this.refreshState = state === 'error' ? 'error' : this.watcher.busy ? 'busy' : 'ready';
+    this.showCount();
+  }
+
+  /** The status line after a refresh: how many runs are shown (and hidden by the notebook selector), and what went wrong. */
+  private showCount(): void {
+    if (!this.watcher.panel) return;
     const busy = this.watcher.busy ? 'kernel busy · updating live. ' : '';
     const shown = this.shownEntries().length;
     const others = this.entries.size - shown;
-    const count = `${shown} run${shown === 1 ? '' : 's'}${others ? ` (${others} of other notebooks)` : ''}`;
-    this.setStatus(state === 'error' ? 'error' : this.watcher.busy ? 'busy' : 'ready', `${busy}${count}${messages.length ? ' · ' + messages.join(' · ') : ''}`);
+    const count = `${shown} run${shown === 1 ? '' : 's'}${others ? ` (${others} more in other notebooks)` : ''}`;
+    const messages = this.refreshMessages;
+    this.setStatus(this.refreshState, `${busy}${count}${messages.length ? ' · ' + messages.join(' · ') : ''}`);
   }
 
   /** Saves the kernel's finished runs into the notebook's record file (only when something changed, unless forced). */
@@ -303,8 +317,10 @@ export class TrainingRunsPanel extends Widget {
     }
   }
 
-  private nextColor(): string {
-    return PALETTE[this.entries.size % PALETTE.length];
+  /** Colours by age among all the runs known (oldest first): a run keeps its colour when runs are added, filtered or reloaded. */
+  private recolor(): void {
+    const byAge = [...this.entries.values()].sort((a, b) => str(a.run.startedAt).localeCompare(str(b.run.startedAt)));
+    byAge.forEach((e, i) => (e.color = PALETTE[i % PALETTE.length]));
   }
 
   private setStatus(state: string, message: string): void {
@@ -313,11 +329,13 @@ export class TrainingRunsPanel extends Widget {
     this.status.textContent = message;
   }
 
-  /** The entries of the notebooks the selector picks. */
+  /** The entries of the notebooks the selector picks, oldest run first. */
   private shownEntries(): [string, Entry][] {
     const path = this.watcher.path;
     const filter = this.notebookFilter === THIS_NOTEBOOK ? path : this.notebookFilter;
-    return [...this.entries.entries()].filter(([, e]) => filter === ALL_NOTEBOOKS || (e.run.notebook ?? '') === filter);
+    return [...this.entries.entries()]
+      .filter(([, e]) => filter === ALL_NOTEBOOKS || (e.run.notebook ?? '') === filter)
+      .sort(([, a], [, b]) => str(a.run.startedAt).localeCompare(str(b.run.startedAt)));
   }
 
   /** The selector's choices: this notebook, all, and each other notebook with runs. */
@@ -353,7 +371,7 @@ export class TrainingRunsPanel extends Widget {
         h('tr', { data: { run: str(run.id), key, status: str(run.status), source: entry.source, notebook }, title: `${str(run.name)} (${str(run.id)}) of ${notebook || 'no known notebook'}, ${source}` },
           h('td', {}, this.checkbox(key, run), h('span', { className: 'nnlab-swatch', style: { background: entry.color } })),
           h('td', { className: 'nnlab-run-name' },
-            str(run.name), ' ', h('span', { className: 'nnlab-muted' }, str(run.id)), entry.source === 'file' ? h('span', { className: 'nnlab-badge' }, 'saved') : null,
+            str(run.name), ' ', h('span', { className: 'nnlab-muted nnlab-run-id' }, str(run.id)), entry.source === 'file' ? h('span', { className: 'nnlab-badge' }, 'saved') : null,
             foreign ? h('span', { className: 'nnlab-badge nnlab-run-notebook', title: notebook }, notebook ? baseName(notebook) : 'no notebook') : null,
             h('div', { className: 'nnlab-hparams' }, hyperparameterText(run))),
           h('td', { className: 'nnlab-run-status', data: { status: str(run.status) } }, str(run.status), h('div', { className: 'nnlab-muted' }, `${epochsOf(run).length}/${fmtCount(run.totalEpochs)} epochs`)),
@@ -425,16 +443,18 @@ export class TrainingRunsPanel extends Widget {
   /** The comparison table: a row per shown run, a column per hyperparameter and per final and best metric; a header click sorts. */
   private drawCompare(): void {
     const entries = this.shownEntries().map(([key, e]) => ({ key, ...e }));
-    const columns = compareColumns(entries.map(e => e.run));
+    const columns = displayOrder(entries.map(e => e.run), compareColumns(entries.map(e => e.run)));
     if (this.sort && !columns.some(c => c.key === this.sort?.key)) this.sort = null;
     const sortColumn = this.sort ? columns.find(c => c.key === this.sort?.key) : undefined;
     const rows = sortColumn && this.sort ? sortByColumn(entries, sortColumn, this.sort.direction) : entries;
+    const varying = new Set(varyingHyperparameters(entries.map(e => e.run), columns).map(c => c.key));
     clear(this.compareTable);
-    const head = h('tr', {}, h('th', {}, ''), h('th', {}, 'run'));
+    const head = h('tr', {}, h('th', { className: 'nnlab-compare-run' }, 'run'));
     for (const column of columns) {
       const active = this.sort?.key === column.key;
+      const constant = column.kind === 'hparam' && !varying.has(column.key);
       const th = h('th', {
-        className: 'nnlab-sortable nnlab-num', tabIndex: 0, title: `Sort by ${column.label}`,
+        className: `nnlab-sortable nnlab-num${constant ? ' nnlab-constant' : ''}`, tabIndex: 0, title: `Sort by ${column.label}${constant ? ' (the same in every run shown)' : ''}`,
         data: { key: column.key, kind: column.kind }, aria: { sort: active && this.sort ? this.sort.direction : 'none' },
       }, column.label);
       const toggle = () => {
@@ -457,8 +477,7 @@ export class TrainingRunsPanel extends Widget {
     const body = h('tbody');
     for (const e of rows) {
       body.appendChild(h('tr', { data: { run: str(e.run.id), key: e.key }, title: `${str(e.run.name)} (${str(e.run.id)})` },
-        h('td', {}, this.checkbox(e.key, e.run), h('span', { className: 'nnlab-swatch', style: { background: e.color } })),
-        h('td', { className: 'nnlab-run-name' }, str(e.run.name)),
+        h('td', { className: 'nnlab-compare-run' }, this.checkbox(e.key, e.run), h('span', { className: 'nnlab-swatch', style: { background: e.color } }), ' ', h('span', { className: 'nnlab-run-name' }, str(e.run.name))),
         ...columns.map(c => {
           const v = cellValue(e.run, c);
           return h('td', { className: typeof v === 'number' ? 'nnlab-num' : '', data: { key: c.key } }, v === null ? '—' : typeof v === 'number' ? fmtNumber(v) : v);
