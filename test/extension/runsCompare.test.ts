@@ -18,6 +18,7 @@ interface Hparams {
   bestMetric(run: RunPayload, metric: string): { value: number; epoch: number } | null;
   compareColumns(runs: RunPayload[]): Column[];
   varyingHyperparameters(runs: RunPayload[], columns: Column[]): Column[];
+  displayOrder(runs: RunPayload[], columns: Column[]): Column[];
   sortByColumn<T extends { run: RunPayload }>(items: T[], column: Column, direction: 'ascending' | 'descending'): T[];
   parcoordsFigure(items: { run: RunPayload; color: string; label: string }[], hparams: Column[], metric: Column): { data: Record<string, any>[] };
   hparamScatterFigure(items: { run: RunPayload; color: string; label: string }[], x: Column, y: Column): { data: Record<string, any>[]; layout: Record<string, any> };
@@ -102,6 +103,8 @@ describe('comparison columns and sorting', () => {
     const columns = hp.compareColumns([a, b, c]);
     expect(columns.map(c => c.key)).toEqual(['hp:lr', 'hp:batch', 'hp:optimizer', 'final:valAccuracy', 'best:valAccuracy', 'final:valLoss', 'best:valLoss', 'final:trainLoss', 'best:trainLoss']);
     expect(hp.varyingHyperparameters([a, b, c], columns).map(c => c.name)).toEqual(['lr', 'optimizer']);
+    // Shown: what tells the runs apart, the metrics, then what they share.
+    expect(hp.displayOrder([a, b, c], columns).map(c => c.key)).toEqual(['hp:lr', 'hp:optimizer', 'final:valAccuracy', 'best:valAccuracy', 'final:valLoss', 'best:valLoss', 'final:trainLoss', 'best:trainLoss', 'hp:batch']);
   });
 
   it('sorts ascending and descending, numbers by value, text naturally, missing values last both ways', () => {
