@@ -20,7 +20,7 @@ interface Hparams {
   varyingHyperparameters(runs: RunPayload[], columns: Column[]): Column[];
   displayOrder(runs: RunPayload[], columns: Column[]): Column[];
   sortByColumn<T extends { run: RunPayload }>(items: T[], column: Column, direction: 'ascending' | 'descending'): T[];
-  parcoordsFigure(items: { run: RunPayload; color: string; label: string }[], hparams: Column[], metric: Column): { data: Record<string, any>[] };
+  parcoordsFigure(items: { run: RunPayload; color: string; label: string }[], hparams: Column[], metric: Column): { data: Record<string, any>[]; axes: Column[]; omitted: { runs: string[]; axes: string[] } };
   hparamScatterFigure(items: { run: RunPayload; color: string; label: string }[], x: Column, y: Column): { data: Record<string, any>[]; layout: Record<string, any> };
 }
 let records: Records;
@@ -124,17 +124,20 @@ describe('comparison columns and sorting', () => {
     const columns = hp.compareColumns([a, b]);
     const twoItems = [a, b].map((r, i) => ({ run: r, color: ['#111111', '#222222'][i], label: r.name }));
     const metric = columns.find(c => c.key === 'best:valAccuracy')!;
-    const fig = hp.parcoordsFigure(twoItems, hp.varyingHyperparameters([a, b], columns), metric);
+    const fig = hp.parcoordsFigure(twoItems, columns, metric);
     const trace = fig.data[0];
     expect(trace.type).toBe('parcoords');
-    expect(trace.dimensions.map((d: any) => d.label)).toEqual(['lr', 'optimizer', 'best val acc']);
+    expect(trace.dimensions.map((d: any) => d.label)).toEqual(['lr', 'optimizer', 'best val acc'], 'the shared batch gets no axis');
     expect(trace.dimensions[0].values).toEqual([0.1, 0.01]);
     expect(trace.dimensions[1]).toMatchObject({ values: [1, 0], tickvals: [0, 1], ticktext: ['adam', 'sgd'] });
     expect(trace.dimensions[2].values).toEqual([0.6, 0.8]);
     expect(trace.line.colorscale).toEqual([[0, '#111111'], [1, '#222222']]);
-    // A run without the metric cannot be a line: it is left out.
-    const withC = hp.parcoordsFigure([...twoItems, { run: c, color: '#333333', label: c.name }], columns.filter(x => x.key === 'hp:lr'), metric);
-    expect(withC.data[0].meta.runs).toEqual(['a', 'b']);
+    // A run without the metric cannot be a line; a hyperparameter one drawn run lacks cannot be an axis: both are named.
+    const d = run('d', { lr: 0.3, batch: 64 }, [epoch(1, 1, 0.5, 0.9)]);
+    const withCD = hp.parcoordsFigure([...twoItems, { run: c, color: '#333333', label: 'c' }, { run: d, color: '#444444', label: 'd' }], hp.compareColumns([a, b, c, d]), metric);
+    expect(withCD.data[0].meta.runs).toEqual(['a', 'b', 'd']);
+    expect(withCD.axes.map(x => x.name)).toEqual(['lr']);
+    expect(withCD.omitted).toEqual({ runs: ['c'], axes: ['optimizer'] });
   });
 
   it('scatter: a hyperparameter against a metric, a log axis when the values span decades, categories for text', () => {

@@ -153,13 +153,18 @@ function axisValues(items: { run: RunPayload }[], column: CompareColumn): { valu
 type Compared = { run: RunPayload; color: string; label: string };
 
 /**
- * Parallel coordinates: an axis per hyperparameter in `hparams`, then one for
- * `metric`; each run a line in its own colour. A run without a value on an
- * axis is left out (plotly cannot draw a line through a missing value).
+ * Parallel coordinates: an axis per hyperparameter of `hparams` that differs
+ * between the drawn runs (every one, if none differs), then one for `metric`;
+ * each run a line in its own colour. A run without the metric is not drawn,
+ * and a hyperparameter some drawn run lacks gets no axis (plotly cannot draw
+ * a line through a missing value): both are named in `omitted`.
  */
-export function parcoordsFigure(items: Compared[], hparams: CompareColumn[], metric: CompareColumn): { data: unknown[]; layout: Record<string, unknown> } {
-  const drawn = items.filter(i => [...hparams, metric].every(c => cellValue(i.run, c) !== null));
-  const dimensions = [...hparams, metric].map(column => {
+export function parcoordsFigure(items: Compared[], hparams: CompareColumn[], metric: CompareColumn): { data: unknown[]; layout: Record<string, unknown>; axes: CompareColumn[]; omitted: { runs: string[]; axes: string[] } } {
+  const drawn = items.filter(i => cellValue(i.run, metric) !== null);
+  const complete = hparams.filter(c => c.kind === 'hparam' && drawn.every(i => cellValue(i.run, c) !== null));
+  const differing = varyingHyperparameters(drawn.map(d => d.run), complete);
+  const axes = differing.length ? differing : complete;
+  const dimensions = [...axes, metric].map(column => {
     const axis = axisValues(drawn, column);
     const values = axis.values as number[];
     const lo = Math.min(...values);
@@ -182,6 +187,11 @@ export function parcoordsFigure(items: Compared[], hparams: CompareColumn[], met
       meta: { nnlab: 'hparams', runs: drawn.map(d => d.run.id) },
     }],
     layout: { margin: { l: 45, r: 45, t: 50, b: 20 } },
+    axes,
+    omitted: {
+      runs: items.filter(i => !drawn.includes(i)).map(i => i.label),
+      axes: varyingHyperparameters(drawn.map(d => d.run), hparams.filter(c => c.kind === 'hparam' && !complete.includes(c))).map(c => c.label),
+    },
   };
 }
 

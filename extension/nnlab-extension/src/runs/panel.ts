@@ -515,11 +515,18 @@ export class TrainingRunsPanel extends Widget {
     let note = '';
     if (!metric || !x) note = 'Nothing to compare yet: runs need a hyperparameter and a recorded metric.';
     else if (parcoords) {
-      const varying = varyingHyperparameters(items.map(i => i.run), columns);
-      fig = parcoordsFigure(items, varying.length ? varying : [x], metric);
-      note = varying.length ? `${items.length} run${items.length === 1 ? '' : 's'}; axes: the hyperparameters that differ, then ${metric.label}.` : 'The checked runs share every hyperparameter.';
+      const drawn = parcoordsFigure(items, columns, metric);
+      fig = drawn;
+      const drawnRuns = items.length - drawn.omitted.runs.length;
+      note = [
+        `${drawnRuns} run${drawnRuns === 1 ? '' : 's'}; axes: ${drawn.axes.map(c => c.label).join(', ') || 'none'}, then ${metric.label}`,
+        drawn.omitted.runs.length ? `not drawn (no ${metric.label}): ${drawn.omitted.runs.join(', ')}` : '',
+        drawn.omitted.axes.length ? `no axis for what some runs lack: ${drawn.omitted.axes.join(', ')}` : '',
+      ].filter(Boolean).join(' · ');
     } else {
       fig = hparamScatterFigure(items, x, metric);
+      const missing = items.filter(i => cellValue(i.run, x) === null || cellValue(i.run, metric) === null).map(i => i.label);
+      note = missing.length ? `not drawn (no ${x.label} or ${metric.label}): ${missing.join(', ')}` : '';
     }
     this.compareNote.textContent = note;
     this.comparePlot.node.dataset.view = this.compareView;
