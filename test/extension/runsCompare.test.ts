@@ -12,6 +12,7 @@ interface Records {
   recordOf(notebookPath: string, runs: RunPayload[], savedAt?: Date): { notebook: string; runs: RunPayload[] };
   runKey(run: RunPayload): string;
   notebookOfFile(file: string): string;
+  mergeRuns(saved: RunPayload[], runs: RunPayload[]): RunPayload[];
 }
 interface Hparams {
   finalMetric(run: RunPayload, metric: string): { value: number; epoch: number } | null;
@@ -76,6 +77,18 @@ describe('run records carry their notebook', () => {
   });
 });
 
+describe('saving merges with the record', () => {
+  it('keeps the runs already saved, replaces a run saved again, oldest first', () => {
+    const old = run('run-aaaa-1', {}, [epoch(1, 1, null, null)], { startedAt: '2026-01-01T00:00:00.000Z' });
+    const again = { ...run('run-aaaa-2', {}, [epoch(1, 1, null, null)], { startedAt: '2026-01-02T00:00:00.000Z' }), status: 'running' as const };
+    const later = run('run-bbbb-1', {}, [epoch(1, 1, null, null)], { startedAt: '2026-01-03T00:00:00.000Z' });
+    const merged = records.mergeRuns([later, again], [old, { ...again, status: 'completed' }]);
+    expect(merged.map(r => [r.id, r.status])).toEqual([['run-aaaa-1', 'completed'], ['run-aaaa-2', 'completed'], ['run-bbbb-1', 'completed']]);
+    // Old records' repeated ids stay apart (runKey is id@startedAt).
+    expect(records.mergeRuns([old], [{ ...old, startedAt: '2026-02-01T00:00:00.000Z' }])).toHaveLength(2);
+  });
+});
+
 describe('final and best metrics', () => {
   const r = run('a', {}, [epoch(1, 1.0, 0.9, 0.6), epoch(2, 0.7, 0.8, 0.7), epoch(3, 0.5, 0.85, 0.65), epoch(4, 0.4, null, null)]);
 
@@ -127,7 +140,7 @@ describe('comparison columns and sorting', () => {
     const fig = hp.parcoordsFigure(twoItems, columns, metric);
     const trace = fig.data[0];
     expect(trace.type).toBe('parcoords');
-    expect(trace.dimensions.map((d: any) => d.label)).toEqual(['lr', 'optimizer', 'best val acc'], 'the shared batch gets no axis');
+    expect(trace.dimensions.map((d: any) => d.label), 'the shared batch gets no axis').toEqual(['lr', 'optimizer', 'best val acc']);
     expect(trace.dimensions[0].values).toEqual([0.1, 0.01]);
     expect(trace.dimensions[1]).toMatchObject({ values: [1, 0], tickvals: [0, 1], ticktext: ['adam', 'sgd'] });
     expect(trace.dimensions[2].values).toEqual([0.6, 0.8]);

@@ -68,9 +68,16 @@ export class TrainingRunsPanel extends Widget {
   /** A refresh asked for while one runs: it runs once more after it. */
   private again: Promise<void> | null = null;
   private widened = false;
+  /**
+   * Counts notebook and kernel changes: a refresh begun before one drops what it
+   * learnt (a restarted kernel's old runs must not come back as the kernel's).
+   */
+  private generation = 0;
   /** What the last refresh found: its state and messages (kept for the status line). */
   private refreshState = 'ready';
   private refreshMessages: string[] = [];
+  /** Problems of a refresh that was overtaken, for the next one to show. */
+  private carried: string[] = [];
   private notebookFilter = THIS_NOTEBOOK;
   private sort: { key: string; direction: SortDirection } | null = null;
   private readonly webgl = hasWebGL();
@@ -209,6 +216,7 @@ export class TrainingRunsPanel extends Widget {
   }
 
   private onNotebookChanged(): void {
+    this.generation++;
     this.entries.clear();
     this.saved.clear();
     this.loadedFor = null;
@@ -244,11 +252,13 @@ export class TrainingRunsPanel extends Widget {
     const panel = this.watcher.panel;
     if (!panel) return this.setStatus('no-notebook', 'Open a notebook to see its training runs.');
     const path = this.watcher.path;
-    const messages: string[] = [];
+    const generation = this.generation;
+    const messages: string[] = this.carried.splice(0);
     if (this.loadedFor !== path) {
       this.loadedFor = path;
       try {
         const { runs, errors } = await loadRecords(this.contents, this.watcher.directory);
+        if (generation !== this.generation) return;
         for (const { run, file } of runs) {
           const key = runKey(run);
           const existing = this.entries.get(key);
@@ -265,15 +275,24 @@ export class TrainingRunsPanel extends Widget {
     if (kernel) {
       try {
         const list = (await queryKernel(kernel, { op: 'list' })) as ListResult;
-        for (const kernelRun of arr(list.runs).filter(isRecord) as unknown as RunPayload[]) {
-          // NOTE: the kernel does not know its notebook; its runs are this notebook's.
-          const run = { ...kernelRun, notebook: path };
+        // NOTE: the kernel does not know its notebook; its runs are this notebook's.
+        const kernelRuns = (arr(list.runs).filter(isRecord) as unknown as RunPayload[]).map(run => ({ ...run, notebook: path }));
+        if (generation !== this.generation) {
+          // The kernel restarted (or the notebook changed) since: its finished runs are saved, not shown as the kernel's.
+          const finished = kernelRuns.filter(r => r.status !== 'running' && r.status !== 'paused');
+          if (path && finished.length) {
+            await saveRecord(this.contents, path, finished).catch(err => this.carried.push(`could not save runs to ${recordPath(path)}: ${err instanceof Error ? err.message : String(err)}`));
+          }
+          return;
+        }
+        for (const run of kernelRuns) {
           const key = runKey(run);
           const existing = this.entries.get(key);
           this.entries.set(key, { run, source: 'kernel', color: existing?.color ?? '' });
         }
         await this.saveFinished(false);
       } catch (err) {
+        if (generation !== this.generation) return;
         state = 'error';
         messages.unshift(err instanceof Error ? err.message : String(err));
       }

@@ -150,10 +150,27 @@ export function recordOf(notebookPath: string, runs: RunPayload[], savedAt = new
   };
 }
 
-/** Writes the record file of a notebook with these runs. */
+/** The runs of a record with `runs` added: a run already in it (same `runKey`) is replaced; oldest first. */
+export function mergeRuns(saved: RunPayload[], runs: RunPayload[]): RunPayload[] {
+  const byKey = new Map<string, RunPayload>();
+  for (const run of [...saved, ...runs]) byKey.set(runKey(run), run);
+  return [...byKey.values()].sort((a, b) => str(a.startedAt).localeCompare(str(b.startedAt)));
+}
+
+/**
+ * Writes the record file of a notebook with these runs, keeping the runs it
+ * already holds (another tab, or a kernel since restarted, may have saved them).
+ */
 export async function saveRecord(contents: Contents.IManager, notebookPath: string, runs: RunPayload[]): Promise<string> {
   const path = recordPath(notebookPath);
-  const record = recordOf(notebookPath, runs);
+  let saved: RunPayload[] = [];
+  try {
+    const model = await contents.get(path, { content: true, type: 'file', format: 'text' });
+    saved = runsInFile(typeof model.content === 'string' ? JSON.parse(model.content) : model.content, path);
+  } catch {
+    // NOTE: no record yet (or an unreadable one, which loadRecords reports): this one starts it.
+  }
+  const record = recordOf(notebookPath, mergeRuns(saved, runs));
   await contents.save(path, { type: 'file', format: 'text', content: JSON.stringify(record, null, 1) });
   return path;
 }
