@@ -164,11 +164,15 @@ export function mergeRuns(saved: RunPayload[], runs: RunPayload[]): RunPayload[]
 export async function saveRecord(contents: Contents.IManager, notebookPath: string, runs: RunPayload[]): Promise<string> {
   const path = recordPath(notebookPath);
   let saved: RunPayload[] = [];
-  try {
+  // NOTE: look in the folder first: asking for a file that is not there logs a 404 in the browser's console.
+  const listing = await contents.get(folderOf(path), { content: true, type: 'directory' });
+  if (arr(listing.content).some(f => isRecord(f) && f.path === path)) {
     const model = await contents.get(path, { content: true, type: 'file', format: 'text' });
-    saved = runsInFile(typeof model.content === 'string' ? JSON.parse(model.content) : model.content, path);
-  } catch {
-    // NOTE: no record yet (or an unreadable one, which loadRecords reports): this one starts it.
+    try {
+      saved = runsInFile(typeof model.content === 'string' ? JSON.parse(model.content) : model.content, path);
+    } catch (err) {
+      throw new Error(`${path} is not a run record (${err instanceof Error ? err.message : String(err)}); not overwriting it`);
+    }
   }
   const record = recordOf(notebookPath, mergeRuns(saved, runs));
   await contents.save(path, { type: 'file', format: 'text', content: JSON.stringify(record, null, 1) });
