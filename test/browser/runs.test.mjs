@@ -1,8 +1,8 @@
 // The Training Runs panel in nnlab's JupyterLab (issue 15, item 3), in real
 // Chromium against a real lab and kernels: two runs with different
-// hyperparameters in one notebook, one in a second notebook trained while the
-// panel is closed; after a kernel restart and a page reload the runs show at
-// once (no Refresh); ids differ between kernels; the notebook selector
+// hyperparameters in one notebook, one in a second notebook, all trained
+// while the panel is closed; after a kernel restart and a page reload the runs
+// show at once (no Refresh); ids differ between kernels; the notebook selector
 // filters; the comparison table sorts by a column; the parallel-coordinates
 // and scatter views draw. The panel is used at the width it opens at.
 // Screenshots go to test-output/browser/runs-*.png.
@@ -71,6 +71,16 @@ async function contents(path) {
   return res.status === 200 ? JSON.parse((await res.json()).content) : null;
 }
 
+/** A run record, once the lab has written it (within 10 s). */
+async function record(path) {
+  for (let i = 0; i < 50; i++) {
+    const json = await contents(path);
+    if (json) return json;
+    await new Promise(r => setTimeout(r, 200));
+  }
+  assert.fail(`${path} was not saved`);
+}
+
 before(async () => {
   build();
   rmSync(WORK, { recursive: true, force: true });
@@ -93,52 +103,42 @@ describe('Training Runs panel', () => {
   let aIds;
   let bIds;
 
-  test('two notebooks train; the panel shows this notebook’s runs, saved even while it was closed', async () => {
+  test('two notebooks train with the panel closed: each one’s runs are saved in its record, ids differ between kernels', async () => {
     await openLab('lab/tree/a.ipynb?reset');
     await runAll(A_NOTEBOOK);
-    await showPanel();
-    await rowCount(2);
-    const width = await page.locator(PANEL).evaluate(el => el.getBoundingClientRect().width);
-    assert.ok(width >= 400 && width <= 440, `the panel opens about 420 px wide: ${width}`);
-    const a = await rowsOf();
-    aIds = a.map(r => r.id);
-    assert.deepEqual(a.map(r => r.name), ['fast', 'slow']);
+    const a = await record('a.runs.json');
+    aIds = a.runs.map(r => r.id);
+    assert.deepEqual(a.runs.map(r => [r.name, r.notebook]), [['fast', 'a.ipynb'], ['slow', 'a.ipynb']]);
     assert.ok(aIds.every(id => ID.test(id)), `ids like run-k3x9-1: ${aIds}`);
     assert.equal(new Set(aIds.map(id => id.slice(0, 8))).size, 1, 'one kernel: one prefix');
-    assert.ok(a.every(r => r.notebook === 'a.ipynb' && r.label === null), 'this notebook’s runs are not labelled');
-    await page.waitForFunction(() => document.querySelector('#nnlab-training-runs .nnlab-runs-chart')?.dataset.plotted === 'true');
-    await shot('a');
 
-    // The second notebook, trained with the sidebar closed: its run is saved all the same.
-    await app(() => window.jupyterapp.shell.collapseRight());
     await app(() => window.jupyterapp.commands.execute('docmanager:open', { path: 'b.ipynb' }));
     await page.waitForFunction(() => window.jupyterapp.shell.currentWidget?.context?.path === 'b.ipynb' && window.jupyterapp.shell.currentWidget.sessionContext?.session?.kernel?.status === 'idle', null, { timeout: 90000 });
     await runAll(B_NOTEBOOK);
-    let record = null;
-    for (let i = 0; i < 50 && !record; i++) {
-      record = await contents('b.runs.json');
-      if (!record) await new Promise(r => setTimeout(r, 200));
-    }
-    assert.ok(record, 'b.runs.json saved while the panel was closed');
-    bIds = record.runs.map(r => r.id);
-    assert.equal(record.notebook, 'b.ipynb');
-    assert.deepEqual(record.runs.map(r => r.notebook), ['b.ipynb']);
+    const b = await record('b.runs.json');
+    bIds = b.runs.map(r => r.id);
+    assert.equal(b.notebook, 'b.ipynb');
+    assert.deepEqual(b.runs.map(r => r.notebook), ['b.ipynb']);
     assert.match(bIds[0], ID);
     assert.notEqual(bIds[0].slice(0, 8), aIds[0].slice(0, 8), `another kernel, another prefix: ${bIds[0]} vs ${aIds}`);
-    assert.ok(!aIds.includes(bIds[0]));
-    const saved = await contents('a.runs.json');
-    assert.deepEqual(saved.runs.map(r => r.id), aIds, 'a.runs.json holds a’s runs only');
+    assert.deepEqual((await contents('a.runs.json')).runs.map(r => r.id), aIds, 'a.runs.json holds a’s runs only');
     // Back to the first notebook; b stays open.
     await app(() => window.jupyterapp.commands.execute('docmanager:open', { path: 'a.ipynb' }));
     await page.waitForFunction(() => window.jupyterapp.shell.currentWidget?.context?.path === 'a.ipynb');
   });
 
-  test('after a kernel restart and a page reload the runs show at once, without Refresh', async () => {
+  test('after a kernel restart the panel opens with the runs at once, and after a reload of the lab, without Refresh', async () => {
     await app(() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart());
     await page.waitForFunction(() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle', null, { timeout: 60000 });
     await showPanel();
     await rowCount(2);
-    assert.deepEqual((await rowsOf()).map(r => [r.id, r.source]), aIds.map(id => [id, 'file']), 'restarted kernel: the saved runs, at once');
+    const rows = await rowsOf();
+    assert.deepEqual(rows.map(r => [r.id, r.source, r.name]), [[aIds[0], 'file', 'fast'], [aIds[1], 'file', 'slow']], 'restarted kernel: the saved runs, at once');
+    assert.ok(rows.every(r => r.notebook === 'a.ipynb' && r.label === null), 'this notebook’s runs are not labelled');
+    const width = await page.locator(PANEL).evaluate(el => el.getBoundingClientRect().width);
+    assert.ok(width >= 400 && width <= 440, `the panel opens about 420 px wide: ${width}`);
+    await page.waitForFunction(() => document.querySelector('#nnlab-training-runs .nnlab-runs-chart')?.dataset.plotted === 'true');
+    await shot('after-restart');
     // The lab reopened (the workspace restores a.ipynb and the open panel).
     await app(() => window.jupyterapp.commands.execute('docmanager:save-all'));
     await page.goto(server.url('lab'));
