@@ -76,6 +76,8 @@ export class TrainingRunsPanel extends Widget {
   /** What the last refresh found: its state and messages (kept for the status line). */
   private refreshState = 'ready';
   private refreshMessages: string[] = [];
+  /** Ids of the kernels that answered a query (an nnlab kernel under another kernelspec name). */
+  private readonly answering = new Set<string>();
   /** Problems of a refresh that was overtaken, for the next one to show. */
   private carried: string[] = [];
   private notebookFilter = THIS_NOTEBOOK;
@@ -184,11 +186,17 @@ export class TrainingRunsPanel extends Widget {
    */
   refresh(): Promise<void> {
     if (this.refreshing) {
-      this.again ??= this.refreshing.then(() => {
+      this.again ??= this.refreshing.catch(() => undefined).then(() => {
         this.again = null;
         return this.refresh();
       });
       return this.again;
+    }
+    // NOTE: hidden, it asks only kernels known to answer nnlab queries (not a Python notebook's at every cell).
+    const kernel = this.watcher.kernel;
+    if (!this.isVisible && kernel && kernel.name !== 'nnlab' && !this.answering.has(kernel.id)) {
+      this.stale = true;
+      return Promise.resolve();
     }
     this.refreshing = this.doRefresh().finally(() => (this.refreshing = null));
     return this.refreshing;
@@ -275,6 +283,7 @@ export class TrainingRunsPanel extends Widget {
     if (kernel) {
       try {
         const list = (await queryKernel(kernel, { op: 'list' })) as ListResult;
+        this.answering.add(kernel.id);
         // NOTE: the kernel does not know its notebook; its runs are this notebook's.
         const kernelRuns = (arr(list.runs).filter(isRecord) as unknown as RunPayload[]).map(run => ({ ...run, notebook: path }));
         if (generation !== this.generation) {
