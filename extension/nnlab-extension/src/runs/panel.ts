@@ -180,15 +180,27 @@ export class TrainingRunsPanel extends Widget {
 
   /**
    * Reloads the kernel's runs (and the saved ones, once per notebook) and
-   * saves the finished ones. Hidden, the panel does this too (so runs are
-   * saved), and draws when it shows. A refresh asked for while one runs
-   * follows it (what changed meanwhile is not lost).
+   * saves the finished ones; hidden, it waits until the panel shows. A
+   * refresh asked for while one runs follows it (what changed meanwhile is
+   * not lost).
    */
   refresh(): Promise<void> {
+    if (!this.isVisible) {
+      this.stale = true;
+      return Promise.resolve();
+    }
+    return this.sync();
+  }
+
+  /**
+   * What `refresh` does, hidden or not: after a cell ends the finished runs
+   * are saved even while the panel is closed.
+   */
+  private sync(): Promise<void> {
     if (this.refreshing) {
       this.again ??= this.refreshing.catch(() => undefined).then(() => {
         this.again = null;
-        return this.refresh();
+        return this.sync();
       });
       return this.again;
     }
@@ -237,13 +249,13 @@ export class TrainingRunsPanel extends Widget {
     if (busy && this.isVisible) this.startPolling();
     if (!busy) {
       this.stopPolling();
-      void this.refresh();
+      void this.sync();
     }
   }
 
   private onExecuted(): void {
     this.stale = true;
-    if (!this.watcher.busy) void this.refresh();
+    if (!this.watcher.busy) void this.sync();
   }
 
   private startPolling(): void {
