@@ -1,4 +1,4 @@
-// The native backend: an N-API addon over Debian's OpenBLAS (sgemm, sgemv)
+// The native backend: an N-API addon over Debian's OpenBLAS (sgemm/dgemm, sgemv/dgemv)
 // with C++ for the rest of the float32 hot path (elementwise with the
 // activations and their gradients, reductions, the SGD and Adam updates,
 // im2col/col2im convolution, max pooling).
@@ -90,7 +90,8 @@ struct Args {
     napi_typedarray_type type;
     void *data = nullptr;
     if (!is || napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != want) {
-      fail("TypeError", "argument " + std::to_string(i) + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
+      fail("TypeError", "argument " + std::to_string(i) + " must be a" +
+                            (want == napi_float32_array ? " Float32Array" : want == napi_float64_array ? " Float64Array" : "n Int32Array"));
       return nullptr;
     }
     return static_cast<T *>(data);
@@ -126,6 +127,22 @@ napi_value undefined(napi_env env) {
 
 // ---- Info and threads -----------------------------------------------------------
 
+// nnlab's thread count (setThreads) and the size (multiply-adds) from which a
+// product uses it; smaller ones run on the calling thread alone, as in the
+// wasm pool, where waking a second thread costs more than it gains.
+int g_threads = 1;
+int64_t g_parallelMin = 3LL << 21;
+int g_blasThreads = -1;
+
+// Sets OpenBLAS's thread count for a product of `macs` multiply-adds.
+void useThreads(int64_t macs) {
+  const int want = macs >= g_parallelMin ? g_threads : 1;
+  if (want != g_blasThreads) {
+    openblas_set_num_threads(want);
+    g_blasThreads = want;
+  }
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value out, v;
   napi_create_object(env, &out);
@@ -133,8 +150,10 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, out, "corename", v);
   napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, out, "config", v);
-  napi_create_int32(env, openblas_get_num_threads(), &v);
+  napi_create_int32(env, g_threads, &v);
   napi_set_named_property(env, out, "threads", v);
+  napi_create_double(env, static_cast<double>(g_parallelMin), &v);
+  napi_set_named_property(env, out, "parallelMinMacs", v);
   // 0: sequential build, 1: pthreads, 2: OpenMP.
   napi_create_int32(env, openblas_get_parallel(), &v);
   napi_set_named_property(env, out, "parallel", v);
@@ -149,27 +168,69 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   int64_t n = a.integer(0);
   if (!a.failed && n < 1) a.fail("RangeError", "expected a thread count ≥ 1, got " + std::to_string(n));
   if (a.failed) return nullptr;
-  openblas_set_num_threads(static_cast<int>(n));
+  g_threads = static_cast<int>(n);
+  openblas_set_num_threads(g_threads);
+  g_blasThreads = g_threads;
+  return undefined(env);
+}
+
+// setParallelMin(macs): products of at least `macs` multiply-adds use all threads.
+napi_value SetParallelMin(napi_env env, napi_callback_info info) {
+  Args a(env, info, "setParallelMin", 1);
+  int64_t m = a.integer(0);
+  if (!a.failed && m < 0) a.fail("RangeError", "expected a size ≥ 0, got " + std::to_string(m));
+  if (a.failed) return nullptr;
+  g_parallelMin = m;
   return undefined(env);
 }
 
 // ---- gemm ------------------------------------------------------------------------
 
-// sgemm(transA, transB, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta):
+// The BLAS entry points for one element type.
+template <typename T>
+struct Blas;
+template <>
+struct Blas<float> {
+  static constexpr napi_typedarray_type array = napi_float32_array;
+  static constexpr const char *arrayName = "Float32Array";
+  static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta,
+                   float *c, int ldc) {
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+  }
+  static void gemv(CBLAS_TRANSPOSE t, int m, int n, const float *a, int lda, const float *x, int incx, float beta, float *y, int incy) {
+    cblas_sgemv(CblasRowMajor, t, m, n, 1.0f, a, lda, x, incx, beta, y, incy);
+  }
+};
+template <>
+struct Blas<double> {
+  static constexpr napi_typedarray_type array = napi_float64_array;
+  static constexpr const char *arrayName = "Float64Array";
+  static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const double *a, int lda, const double *b, int ldb,
+                   double beta, double *c, int ldc) {
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
+  }
+  static void gemv(CBLAS_TRANSPOSE t, int m, int n, const double *a, int lda, const double *x, int incx, double beta, double *y,
+                   int incy) {
+    cblas_dgemv(CblasRowMajor, t, m, n, 1.0, a, lda, x, incx, beta, y, incy);
+  }
+};
+
+// sgemm / dgemm(transA, transB, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta):
 // C[M, N] = op(A)·op(B) + beta·C, row-major; op(A) is A (M×K, lda) or, with
-// transA, the transpose of the stored K×M (lda). M = 1 or N = 1 runs sgemv.
-napi_value Sgemm(napi_env env, napi_callback_info info) {
-  Args a(env, info, "sgemm", 15);
+// transA, the transpose of the stored K×M (lda). M = 1 or N = 1 runs gemv.
+template <typename T>
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Args a(env, info, Blas<T>::array == napi_float32_array ? "sgemm" : "dgemm", 15);
   bool ta = a.integer(0) != 0, tb = a.integer(1) != 0;
   int64_t M = a.integer(2), N = a.integer(3), K = a.integer(4);
   size_t la, lb, lc;
-  float *A = a.f32(5, la);
+  T *A = a.typed<T>(5, Blas<T>::array, la);
   int64_t aOff = a.integer(6), lda = a.integer(7);
-  float *B = a.f32(8, lb);
+  T *B = a.typed<T>(8, Blas<T>::array, lb);
   int64_t bOff = a.integer(9), ldb = a.integer(10);
-  float *C = a.f32(11, lc);
+  T *C = a.typed<T>(11, Blas<T>::array, lc);
   int64_t cOff = a.integer(12), ldc = a.integer(13);
-  float beta = static_cast<float>(a.num(14));
+  T beta = static_cast<T>(a.num(14));
   if (a.failed) return nullptr;
   if (M > INT32_MAX || N > INT32_MAX || K > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX || ldc > INT32_MAX) {
     a.fail("RangeError", "sizes above 2^31 − 1");
@@ -187,20 +248,19 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
       for (int64_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
     return undefined(env);
   }
+  useThreads(M * N * K);
   const int m = static_cast<int>(M), n = static_cast<int>(N), k = static_cast<int>(K);
+  const int ia = static_cast<int>(lda), ib = static_cast<int>(ldb), ic = static_cast<int>(ldc);
   if (M == 1) {
     // c[j] = Σ_k a[k]·B(k, j): B's rows or columns against one vector.
-    const int inca = ta ? static_cast<int>(lda) : 1;
-    if (!tb) cblas_sgemv(CblasRowMajor, CblasTrans, k, n, 1.0f, B, static_cast<int>(ldb), A, inca, beta, C, 1);
-    else cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, B, static_cast<int>(ldb), A, inca, beta, C, 1);
+    if (!tb) Blas<T>::gemv(CblasTrans, k, n, B, ib, A, ta ? ia : 1, beta, C, 1);
+    else Blas<T>::gemv(CblasNoTrans, n, k, B, ib, A, ta ? ia : 1, beta, C, 1);
   } else if (N == 1) {
     // c[i] = Σ_k A(i, k)·b[k].
-    const int incb = tb ? 1 : static_cast<int>(ldb);
-    if (!ta) cblas_sgemv(CblasRowMajor, CblasNoTrans, m, k, 1.0f, A, static_cast<int>(lda), B, incb, beta, C, static_cast<int>(ldc));
-    else cblas_sgemv(CblasRowMajor, CblasTrans, k, m, 1.0f, A, static_cast<int>(lda), B, incb, beta, C, static_cast<int>(ldc));
+    if (!ta) Blas<T>::gemv(CblasNoTrans, m, k, A, ia, B, tb ? 1 : ib, beta, C, ic);
+    else Blas<T>::gemv(CblasTrans, k, m, A, ia, B, tb ? 1 : ib, beta, C, ic);
   } else {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, A,
-                static_cast<int>(lda), B, static_cast<int>(ldb), beta, C, static_cast<int>(ldc));
+    Blas<T>::gemm(ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, A, ia, B, ib, beta, C, ic);
   }
   return undefined(env);
 }
@@ -537,10 +597,14 @@ void col2im(const Geom &g, const float *dcol, int64_t n0, int64_t B, int64_t grp
   }
 }
 
-// Samples per chunk: the im2col matrix and one chunk of outputs stay within ~64 MB.
+// Samples per chunk: the im2col matrix and one chunk of outputs stay within
+// g_chunkFloats floats, small enough to stay in cache between im2col, the
+// gemm and the scatter.
+// (2^16 floats measured best for LeNet-5 against 2^13 … 2^24.)
+const int64_t g_chunkFloats = 1 << 16;
 int64_t chunkSamples(const Geom &g) {
   const int64_t per = g.K() * g.L() + g.Og() * g.L();
-  int64_t B = (16 << 20) / (per > 0 ? per : 1);
+  int64_t B = g_chunkFloats / (per > 0 ? per : 1);
   if (B < 1) B = 1;
   return B < g.N ? B : (g.N > 0 ? g.N : 1);
 }
@@ -564,6 +628,7 @@ napi_value Conv2dForward(napi_env env, napi_callback_info info) {
   std::vector<float> col(static_cast<size_t>(K * Bmax * L)), Y(static_cast<size_t>(Og * Bmax * L));
   for (int64_t n0 = 0; n0 < g.N; n0 += Bmax) {
     const int64_t B = std::min(Bmax, g.N - n0);
+    useThreads(g.N * Og * L * K);
     for (int64_t grp = 0; grp < g.groups; grp++) {
       im2col(g, x, n0, B, grp, col.data());
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(Og), static_cast<int>(B * L), static_cast<int>(K), 1.0f,
@@ -626,6 +691,7 @@ napi_value Conv2dBackward(napi_env env, napi_callback_info info) {
   for (int64_t n0 = 0; n0 < g.N; n0 += Bmax) {
     const int64_t B = std::min(Bmax, g.N - n0);
     const int bl = static_cast<int>(B * L);
+    useThreads(g.N * Og * L * K);
     for (int64_t grp = 0; grp < g.groups; grp++) {
       // dY[o, b·L + l] = dy[n0 + b, grp·Og + o, l].
       for (int64_t o = 0; o < Og; o++)
@@ -672,6 +738,20 @@ napi_value MaxPool2d(napi_env env, napi_callback_info info) {
     float *o = out + pl * oH * oW;
     int32_t *am = arg + pl * oH * oW;
     for (int64_t i = 0; i < oH; i++) {
+      if (kH == 2 && kW == 2) {
+        // The 2×2 windows unrolled, the same rule taps in row-major order.
+        for (int64_t j = 0; j < oW; j++) {
+          const int64_t t0 = i * sh * W + j * sw, t1 = t0 + 1, t2 = t0 + W, t3 = t2 + 1;
+          float best = src[t0];
+          int64_t at = t0;
+          if (src[t1] > best || src[t1] != src[t1]) best = src[at = t1];
+          if (src[t2] > best || src[t2] != src[t2]) best = src[at = t2];
+          if (src[t3] > best || src[t3] != src[t3]) best = src[at = t3];
+          o[i * oW + j] = best;
+          am[i * oW + j] = static_cast<int32_t>(at);
+        }
+        continue;
+      }
       for (int64_t j = 0; j < oW; j++) {
         const int64_t first = i * sh * W + j * sw;
         float best = src[first];
@@ -694,11 +774,39 @@ napi_value MaxPool2d(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// maxPool2dBackward(g, argmax, planes, inPlane, outPlane, dx): dx[p·inPlane + argmax[o]] += g[o]
+// for each output o of plane p (argmax −1 sends nothing), in output order.
+napi_value MaxPool2dBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "maxPool2dBackward", 6);
+  size_t lg, la, ld;
+  float *g = a.f32(0, lg);
+  int32_t *arg = a.i32(1, la);
+  int64_t planes = a.integer(2), inPlane = a.integer(3), outPlane = a.integer(4);
+  float *dx = a.f32(5, ld);
+  if (!a.within("g", lg, 0, planes, outPlane, outPlane, 1) || !a.within("argmax", la, 0, planes, outPlane, outPlane, 1) ||
+      !a.within("dx", ld, 0, planes, inPlane, inPlane, 1))
+    return nullptr;
+  for (int64_t p = 0, o = 0; p < planes; p++) {
+    float *base = dx + p * inPlane;
+    for (int64_t end = o + outPlane; o < end; o++) {
+      const int32_t at = arg[o];
+      if (at >= inPlane) {
+        a.fail("RangeError", "argmax " + std::to_string(at) + " outside a plane of " + std::to_string(inPlane));
+        return nullptr;
+      }
+      if (at >= 0) base[at] += g[o];
+    }
+  }
+  return undefined(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setParallelMin", nullptr, SetParallelMin, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgemm", nullptr, Gemm<float>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dgemm", nullptr, Gemm<double>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, UnaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, BinaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumCols", nullptr, SumCols, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -708,6 +816,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackward", nullptr, Conv2dBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool2d", nullptr, MaxPool2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool2dBackward", nullptr, MaxPool2dBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

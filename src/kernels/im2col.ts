@@ -495,7 +495,9 @@ function maxPoolInsideF64(x: Float64Array, planes: number, g: Window2D, out: Flo
  * gradient (argmax −1, a window wholly in the padding, sends it nowhere).
  */
 export function maxPool2dBackwardKernel(g: Storage, argmax: Int32Array, planes: number, inPlane: number, outPlane: number, dx: Storage): void {
-  if (g instanceof Float32Array && dx instanceof Float32Array) maxPoolScatterF32(g, argmax, planes, inPlane, outPlane, dx);
+  const nat = g instanceof Float32Array && dx instanceof Float32Array ? activeNative() : null;
+  if (nat) nat.maxPool2dBackward(g as Float32Array, argmax, planes, inPlane, outPlane, dx as Float32Array);
+  else if (g instanceof Float32Array && dx instanceof Float32Array) maxPoolScatterF32(g, argmax, planes, inPlane, outPlane, dx);
   else if (g instanceof Float64Array && dx instanceof Float64Array) maxPoolScatterF64(g, argmax, planes, inPlane, outPlane, dx);
   else maxPoolScatter(g, argmax, planes, inPlane, outPlane, dx);
 }

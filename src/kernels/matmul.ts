@@ -59,11 +59,17 @@ export function matmulKernel(
   b: Storage, bOff: number, bRs: number, bCs: number,
   c: Storage, cOff: number,
 ): void {
-  // OpenBLAS on the tensors' memory (float32) when the native backend is selected.
-  const nat = activeNative();
-  if (nat !== null && M * N * K >= NATIVE_MIN_MACS && c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) {
-    nativeMatmul(nat, M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
-    return;
+  // OpenBLAS on the tensors' memory (sgemm, or dgemm when all three are float64) when the native backend is selected.
+  const nat = M * N * K >= NATIVE_MIN_MACS ? activeNative() : null;
+  if (nat !== null) {
+    if (c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) {
+      nativeMatmul(nat, M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+      return;
+    }
+    if (c instanceof Float64Array && a instanceof Float64Array && b instanceof Float64Array) {
+      nativeMatmul(nat, M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+      return;
+    }
   }
   // The wasm SIMD kernel (float32 in and out) when selected and the problem is big enough.
   const rt = activeWasm();

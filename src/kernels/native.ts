@@ -15,8 +15,10 @@ export interface NativeInfo {
   corename: string;
   /** `openblas_get_config()`: version and build options. */
   config: string;
-  /** OpenBLAS's thread count (kept equal to nnlab's `getNumThreads()`). */
+  /** OpenBLAS's thread count for large products (kept equal to nnlab's `getNumThreads()`). */
   threads: number;
+  /** Products (and convolution passes) below this many multiply-adds run on one thread. */
+  parallelMinMacs: number;
   /** OpenBLAS's threading: 0 sequential, 1 pthreads, 2 OpenMP. */
   parallel: number;
   /** The target_clones variant nnlab's elementwise loops run: 'avx512f', 'avx2' or 'baseline'. */
@@ -27,10 +29,17 @@ export interface NativeInfo {
 export interface NativeAddon {
   info(): NativeInfo;
   setThreads(n: number): void;
+  setParallelMin(macs: number): void;
   sgemm(
     transA: number, transB: number, M: number, N: number, K: number,
     a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number,
     c: Float32Array, cOff: number, ldc: number, beta: number,
+  ): void;
+  /** The same as sgemm on Float64Arrays. */
+  dgemm(
+    transA: number, transB: number, M: number, N: number, K: number,
+    a: Float64Array, aOff: number, lda: number, b: Float64Array, bOff: number, ldb: number,
+    c: Float64Array, cOff: number, ldc: number, beta: number,
   ): void;
   unary(op: number, x: Float32Array, xOff: number, y: Float32Array, yOff: number, n: number): void;
   binary(
@@ -56,6 +65,7 @@ export interface NativeAddon {
     x: Float32Array, planes: number, H: number, W: number, kH: number, kW: number, sh: number, sw: number, oH: number, oW: number,
     out: Float32Array, argmax: Int32Array,
   ): void;
+  maxPool2dBackward(g: Float32Array, argmax: Int32Array, planes: number, inPlane: number, outPlane: number, dx: Float32Array): void;
 }
 
 /** Operation codes of `unary` (enum Unary in native/nnlab.cc). */
@@ -68,6 +78,7 @@ export const NATIVE_BINARY = {
 let addon: NativeAddon | null | undefined;
 let loadError: string | null = null;
 let threads = 0;
+let parallelMin = -1;
 
 /**
  * Sets OpenBLAS's thread count to nnlab's (`setNumThreads` calls this), now
@@ -77,6 +88,12 @@ let threads = 0;
 export function setNativeThreads(n: number): void {
   threads = n;
   if (addon) addon.setThreads(n);
+}
+
+/** Products of fewer multiply-adds than `macs` run on one OpenBLAS thread (`setParallelThreshold` calls this). */
+export function setNativeParallelMin(macs: number): void {
+  parallelMin = macs;
+  if (addon) addon.setParallelMin(macs);
 }
 
 function nodeRequire(name: string): unknown {
@@ -114,8 +131,13 @@ export function nativeAddon(): NativeAddon | null {
       const why = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : 'not built (run `node native/build.mjs`)';
       throw new Error(`the addon was not built: ${why}`);
     }
+    // OpenBLAS's idle threads spin for 2^28 cycles (~0.1 s) after each job
+    // by default, taking a core from the calling thread between products;
+    // 2^22 (~1-2 ms, as the wasm pool's spin) unless the user chose.
+    process.env.OPENBLAS_THREAD_TIMEOUT ??= '22';
     const loaded = nodeRequire(file) as NativeAddon;
     if (threads > 0) loaded.setThreads(threads);
+    if (parallelMin >= 0) loaded.setParallelMin(parallelMin);
     loaded.info();
     addon = loaded;
   } catch (err) {
@@ -150,7 +172,8 @@ export const NATIVE_MIN_MACS = 2048;
 /** Below this many elements elementwise and reductions stay on the js loops. */
 export const NATIVE_MIN_ELEMENTS = 256;
 
-let gather = new Float32Array(0);
+let gather32 = new Float32Array(0);
+let gather64 = new Float64Array(0);
 
 /**
  * How OpenBLAS reads an (rows × cols) operand stored with strides (rs, cs):
@@ -163,8 +186,8 @@ function blasLayout(rows: number, cols: number, rs: number, cs: number): [number
   return null;
 }
 
-/** Copies a strided (rows × cols) float32 view into the row-major gather buffer at `at`. */
-function gatherRows(x: Float32Array, off: number, rows: number, cols: number, rs: number, cs: number, into: Float32Array, at: number): void {
+/** Copies a strided (rows × cols) view into the row-major gather buffer at `at`. */
+function gatherRows<T extends Float32Array | Float64Array>(x: T, off: number, rows: number, cols: number, rs: number, cs: number, into: T, at: number): void {
   let o = at;
   for (let i = 0; i < rows; i++) {
     const r = off + i * rs;
@@ -173,22 +196,30 @@ function gatherRows(x: Float32Array, off: number, rows: number, cols: number, rs
 }
 
 /**
- * C = A·B with OpenBLAS, the contract of `matmulKernel` (A (i, k) at
- * a[aOff + i·aRs + k·aCs], B (k, j) at b[bOff + k·bRs + j·bCs], C written
- * contiguously at cOff with row length N). Operands in row-major or
- * transposed layout are read in place; any other view (a broadcast or a
- * permuted batch) is gathered into a scratch buffer first.
+ * C = A·B with OpenBLAS (sgemm for Float32Arrays, dgemm for Float64Arrays),
+ * the contract of `matmulKernel` (A (i, k) at a[aOff + i·aRs + k·aCs],
+ * B (k, j) at b[bOff + k·bRs + j·bCs], C written contiguously at cOff with
+ * row length N). Operands in row-major or transposed layout are read in
+ * place; any other view (a broadcast or a permuted batch) is gathered into a
+ * scratch buffer first.
  */
-export function nativeMatmul(
+export function nativeMatmul<T extends Float32Array | Float64Array>(
   nat: NativeAddon, M: number, N: number, K: number,
-  a: Float32Array, aOff: number, aRs: number, aCs: number,
-  b: Float32Array, bOff: number, bRs: number, bCs: number,
-  c: Float32Array, cOff: number,
+  a: T, aOff: number, aRs: number, aCs: number,
+  b: T, bOff: number, bRs: number, bCs: number,
+  c: T, cOff: number,
 ): void {
   let la = blasLayout(M, K, aRs, aCs), lb = blasLayout(K, N, bRs, bCs);
   if (la === null || lb === null) {
     const need = (la === null ? M * K : 0) + (lb === null ? K * N : 0);
-    if (gather.length < need) gather = new Float32Array(Math.max(need, gather.length * 2));
+    let gather: T;
+    if (c instanceof Float32Array) {
+      if (gather32.length < need) gather32 = new Float32Array(Math.max(need, gather32.length * 2));
+      gather = gather32 as T;
+    } else {
+      if (gather64.length < need) gather64 = new Float64Array(Math.max(need, gather64.length * 2));
+      gather = gather64 as T;
+    }
     let at = 0;
     if (la === null) {
       gatherRows(a, aOff, M, K, aRs, aCs, gather, 0);
@@ -199,7 +230,11 @@ export function nativeMatmul(
       b = gather; bOff = at; lb = [0, Math.max(N, 1)];
     }
   }
-  nat.sgemm(la[0], lb[0], M, N, K, a, aOff, la[1], b, bOff, lb[1], c, cOff, Math.max(N, 1), 0);
+  if (c instanceof Float32Array) {
+    nat.sgemm(la[0], lb[0], M, N, K, a as Float32Array, aOff, la[1], b as Float32Array, bOff, lb[1], c, cOff, Math.max(N, 1), 0);
+  } else {
+    nat.dgemm(la[0], lb[0], M, N, K, a as Float64Array, aOff, la[1], b as Float64Array, bOff, lb[1], c as Float64Array, cOff, Math.max(N, 1), 0);
+  }
 }
 
 /** True for the float32 storage the addon takes. */

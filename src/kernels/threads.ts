@@ -18,7 +18,7 @@
  */
 import { ArgumentError } from '../errors';
 import { reserveScratch, setParallelGemm, setParallelJobs, wasmRuntime, type WasmRuntime } from './wasm';
-import { setNativeThreads } from './native';
+import { setNativeParallelMin, setNativeThreads } from './native';
 
 /** Convolutions with fewer multiply-adds than this (gemms with fewer than three times this) run on the calling thread only. */
 export let PARALLEL_MIN_MACS = 1 << 21;
@@ -103,9 +103,10 @@ export function setNumThreads(n: number): void {
   install();
 }
 
-/** Sets the size (multiply-adds) above which a convolution is split across threads (a gemm: three times it). */
+/** Sets the size (multiply-adds) above which a convolution is split across threads (a gemm, and on the native backend any product: three times it). */
 export function setParallelThreshold(macs: number): void {
   PARALLEL_MIN_MACS = macs;
+  setNativeParallelMin(3 * macs);
 }
 
 function stopPool(): void {
@@ -225,6 +226,7 @@ function parallelJobs(rt: WasmRuntime, kind: number, jobs: number[]): boolean {
 /** Installs the pool as the wasm gemm's splitter, and gives OpenBLAS the same thread count. */
 function install(): void {
   setNativeThreads(threads);
+  setNativeParallelMin(3 * PARALLEL_MIN_MACS);
   if (!wasmRuntime()) return;
   reserveScratch(threads);
   setParallelGemm(threads > 1 ? parallel : null);

@@ -93,7 +93,7 @@ describe('the native addon', () => {
     }
   });
   it('warns, with the OPENBLAS_CORETYPE fix, when OpenBLAS runs generic kernels on a CPU with AVX2 or AVX-512', () => {
-    const info = { config: '', threads: 2, parallel: 1 };
+    const info = { config: '', threads: 2, parallel: 1, parallelMinMacs: 0 };
     expect(coreWarning({ ...info, corename: 'Prescott', isa: 'avx2' })).toMatch(/generic 'Prescott' kernels .* OPENBLAS_CORETYPE=Haswell/);
     expect(coreWarning({ ...info, corename: 'Core2', isa: 'avx512f' })).toMatch(/OPENBLAS_CORETYPE=SkylakeX/);
     expect(coreWarning({ ...info, corename: 'SkylakeX', isa: 'avx512f' })).toBeNull();
