@@ -168,6 +168,22 @@ describe('elementwise on every backend', () => {
   });
   for (const op of ['tanh', 'sigmoid'] as const) {
     it(`${op} and its gradient, at special values too`, () => agree([withSpecials(5000, 32)], (a) => a[op](), { tol: 1e-6 }));
+    it.skipIf(off)(`${op} over [−120, 120]: the wasm kernel's bits, within 2 float32 ulps of js`, () => {
+      const n = 20000, x = new Float32Array(n), gen = new Generator(40);
+      for (let i = 0; i < n; i++) x[i] = (gen.uniform() - 0.5) * 240 * gen.uniform() ** 3;
+      x.set(special, 0);
+      const t = new Tensor(x, [n]);
+      const [js, wasm, native] = (['js', 'wasm', 'native'] as const).map((b) => run(b, [t], (a) => a[op]())[0].values());
+      expect(Array.from(native)).toEqual(Array.from(wasm));
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(js[i])) {
+          expect(Number.isNaN(native[i]), `${op}(${x[i]})`).toBe(true);
+          continue;
+        }
+        const ulp = Math.max(Math.abs(js[i]), 2 ** -126) * 2 ** -23;
+        expect(Math.abs(native[i] - js[i]), `${op}(${x[i]}) = ${js[i]}, native ${native[i]}`).toBeLessThanOrEqual(2 * ulp);
+      }
+    });
   }
   it('add, sub, mul, div, maximum, minimum: same shape, row broadcast (a bias), column broadcast, scalar, 4-D', () => {
     const shapes: [number[], number[]][] = [[[64, 256], [64, 256]], [[64, 256], [256]], [[64, 256], [64, 1]], [[64, 256], [1]], [[4, 6, 9, 9], [6, 1, 1]]];
