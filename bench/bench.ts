@@ -25,7 +25,7 @@ import { mlpCase } from './cases/mlp';
 import { lenetCase } from './cases/lenet';
 import { rnnCase, lstmCase } from './cases/rnn';
 import { matmulRows } from './cases/matmul';
-import { getBackend } from '../src/kernels/backend';
+import { backendInfo, getBackend, type Backend } from '../src/kernels/backend';
 import { getNumThreads } from '../src/kernels/threads';
 
 const defaultCases: BenchCase[] = [mlpCase, lenetCase, rnnCase];
@@ -144,10 +144,14 @@ async function useTfBackend(backend: TfBackend): Promise<string | null> {
 
 type Library = 'nnlab' | 'tfjs-cpu' | 'tfjs-wasm' | 'convnetjs';
 
-/** Runs one library on one case in a child process (`bench.js --measure <case> <library>`); its speeds, or n/a with the reason. */
-function measureIsolated(c: BenchCase, lib: Library): Speeds {
+/**
+ * Runs one library on one case in a child process (`bench.js --measure <case> <library>`,
+ * nnlab on `backend`); its speeds, or n/a with the reason.
+ */
+function measureIsolated(c: BenchCase, lib: Library, backend?: Backend): Speeds {
   const r = spawnSync(process.execPath, [__filename, '--measure', c.name, lib], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000,
+    env: backend ? { ...process.env, NNLAB_BACKEND: backend } : process.env,
   });
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
@@ -183,7 +187,15 @@ async function main(): Promise<void> {
     : defaultCases;
   const withMatmul = !filter || 'matmul'.includes(filter);
   const threads = getNumThreads();
-  console.log(`nnlab backend: ${getBackend()}, ${threads} thread(s) (NNLAB_BACKEND=js|wasm, NNLAB_THREADS=n)`);
+  const info = backendInfo();
+  // nnlab's columns: the wasm backend and, where the addon loaded, the native one.
+  const ourBackends = (['wasm', 'native'] as const).filter((b) => info.available[b] === true);
+  console.log(`nnlab backend: ${getBackend()} (${info.reason}), ${threads} thread(s) (NNLAB_BACKEND=native|wasm|js, NNLAB_THREADS=n)`);
+  const openblasLine = info.openblas
+    ? `OpenBLAS (native backend): core ${info.openblas.corename}, ${info.openblas.threads} thread(s), ${info.openblas.config}; nnlab's own loops: ${info.openblas.isa}` +
+      (info.openblas.warning ? `. WARNING: ${info.openblas.warning}` : '')
+    : `native backend: ${info.available.native}`;
+  console.log(openblasLine);
   if (selected.length === 0 && !withMatmul) {
     throw new Error(`bench: no case matches '${filter}' (cases: ${allCases.map((c) => c.name).join(', ')}, matmul)`);
   }
@@ -217,19 +229,26 @@ async function main(): Promise<void> {
     const cnn = convnetjsVersion();
     const cnnLabel = 'na' in cnn ? 'ConvNetJS' : `ConvNetJS ${cnn.version.split('.').slice(0, 2).join('.')}`;
 
-    const header = ['samples/s', 'nnlab', 'tfjs cpu'];
+    const header = ['samples/s', ...ourBackends.map((b) => `nnlab ${b}`), 'tfjs cpu'];
     if (!wasmError) header.push('tfjs wasm');
     header.push(cnnLabel, ...torchCols.map((t) => t.header), 'nnlab / tfjs cpu');
     if (!wasmError) header.push('nnlab / tfjs wasm');
     header.push('nnlab / ConvNetJS', 'nnlab / PyTorch ref', 'nnlab / PyTorch OpenBLAS');
+    const withNative = ourBackends.includes('native');
+    if (withNative) header.push('native / PyTorch OpenBLAS');
     const rows: string[][] = [header];
 
     for (const c of selected) {
       // Each library measures in a fresh process of its own, as PyTorch does:
       // what one case leaves in a V8 heap (e.g. a garbage collector that has
       // turned to frequent full collections) must not slow the next.
-      const ours = measureIsolated(c, 'nnlab');
-      log(c.name, 'nnlab', ours);
+      const mine: Partial<Record<Backend, Speeds>> = {};
+      for (const b of ourBackends) {
+        mine[b] = measureIsolated(c, 'nnlab', b);
+        log(c.name, `nnlab ${b}`, mine[b]!);
+      }
+      // The ratio columns compare the default backend (native / PyTorch OpenBLAS has its own).
+      const ours = mine[getBackend()] ?? mine.wasm ?? { train: { na: 'no nnlab run' }, infer: { na: 'no nnlab run' } };
       const theirs: Partial<Record<TfBackend, Speeds>> = {};
       for (const b of tfBackends) {
         theirs[b] = measureIsolated(c, `tfjs-${b}`);
@@ -242,19 +261,36 @@ async function main(): Promise<void> {
       for (const task of ['train', 'infer'] as const) {
         const label = `${c.name}, ${task === 'train' ? 'training (batch 64)' : 'inference (batch 256)'}`;
         const cell = (s: Speed, who: string): string => (typeof s === 'number' ? fmt(s) : `n/a ${note(`${who}: ${s.na}`)}`);
-        const row = [label, cell(ours[task], 'nnlab'), cell(theirs.cpu![task], 'tfjs cpu')];
+        const row = [label, ...ourBackends.map((b) => cell(mine[b]![task], `nnlab ${b}`)), cell(theirs.cpu![task], 'tfjs cpu')];
         if (!wasmError) row.push(cell(theirs.wasm![task], 'tfjs wasm'));
         row.push(cell(cj[task], 'ConvNetJS'));
         for (const [k, t] of torchCols.entries()) row.push(cell(pts[k][task], t.who));
         row.push(ratio(ours[task], theirs.cpu![task]));
         if (!wasmError) row.push(ratio(ours[task], theirs.wasm![task]));
         row.push(ratio(ours[task], cj[task]), ...pts.map((p) => ratio(ours[task], p[task])));
+        if (withNative) row.push(ratio(mine.native![task], pts[1][task]));
+        rows.push(row);
+      }
+      // Batch-1 latency (median µs; lower is better): the ratios are speed-ups, PyTorch's time / nnlab's.
+      if (c.name.startsWith('MLP') || c.name.startsWith('LeNet')) {
+        const us = (s: Speed | undefined, who: string): string =>
+          s === undefined ? '—' : typeof s === 'number' ? `${s.toFixed(0)} µs` : `n/a ${note(`${who}: ${s.na}`)}`;
+        const inv = (a: Speed | undefined, b: Speed | undefined): string => (a === undefined || b === undefined ? '—' : ratio(b, a));
+        const row = [`${c.name}, batch-1 latency (median)`, ...ourBackends.map((b) => us(mine[b]!.latency1, `nnlab ${b}`)), '—'];
+        if (!wasmError) row.push('—');
+        row.push('—');
+        for (const [k, t] of torchCols.entries()) row.push(us(pts[k].latency1, t.who));
+        row.push('—');
+        if (!wasmError) row.push('—');
+        row.push('—', ...pts.map((p) => inv(ours.latency1, p.latency1)));
+        if (withNative) row.push(inv(mine.native!.latency1, pts[1].latency1));
         rows.push(row);
       }
     }
 
     const footer = [
-      `nnlab: ${getBackend()} backend, ${threads} thread(s). tfjs 4.22: cpu backend; few batches where it is slow.`,
+      `nnlab: one column per backend (${ourBackends.join(', ')}), ${threads} thread(s); the nnlab ratios use the default backend (${getBackend()}). ${openblasLine}. tfjs 4.22: cpu backend; few batches where it is slow.`,
+      'Batch-1 latency: median of 300 single-sample forwards (eval, no graph); its ratios are speed-ups (PyTorch µs / nnlab µs, above 1× nnlab is faster).',
       'Each library runs each case in a fresh process of its own (Node for nnlab, tfjs and ConvNetJS; Python for PyTorch). Each figure is the fastest of three timed windows (the machine is shared; a slow window is other load), except where a library is slow (tfjs cpu on LeNet-5 and RNNs, ConvNetJS on LeNet-5): one window of few batches.',
       wasmError
         ? `tfjs wasm column dropped: the backend did not initialise offline (${wasmError}).`

@@ -14,8 +14,8 @@ const INFER_BATCH = 256;
 
 /** A measured speed in samples/s, or why there is none. */
 export type Speed = number | { na: string };
-/** Training and inference speed of one library on one model. */
-export interface Speeds { train: Speed; infer: Speed }
+/** Training and inference speed of one library on one model; latency1: median µs of a batch-1 forward (where measured). */
+export interface Speeds { train: Speed; infer: Speed; latency1?: Speed }
 export type TfBackend = 'cpu' | 'wasm';
 
 /** One model of the table: nnlab's speeds, tfjs's on a backend, and its key in bench/torch_bench.py. */
@@ -212,7 +212,24 @@ export function nnlabSpeeds(model: nn.Module, flatten: boolean, lr: number, shap
   const { xs, ys } = fashionBatches(flatten, 20);
   const train = nnlabTrainSpeed(model, xs.map(shape), ys, NNLAB_BUDGET, lr);
   const infer = nnlabInferSpeed(model, fashionBatches(flatten, 8, INFER_BATCH).xs.map(shape), NNLAB_BUDGET);
-  return { train, infer };
+  const latency1 = nnlabLatency(model, fashionBatches(flatten, 32, 1).xs.map(shape));
+  return { train, infer, latency1 };
+}
+
+/** Median µs of 300 single-sample forwards (eval mode, no graph), after 20 untimed ones. */
+function nnlabLatency(model: nn.Module, xs: nn.Tensor[]): number {
+  model.eval();
+  const times: number[] = [];
+  nn.noGrad(() => {
+    for (let i = 0; i < 20; i++) model.forward(xs[i % xs.length]);
+    for (let i = 0; i < 300; i++) {
+      const t0 = performance.now();
+      model.forward(xs[i % xs.length]);
+      times.push(performance.now() - t0);
+    }
+  });
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1] * 1000;
 }
 
 /** How a case feeds tfjs: the input shape per sample, batches to cycle through, and whether tfjs cpu is slow on it. */

@@ -11,7 +11,7 @@ Fashion-MNIST (random images of the same shape if the Debian dataset is absent).
 Prints one JSON object on stdout:
     {"torch": "1.13.0", "threads": 2, "data": "fashion-mnist",
      "blas": "reference BLAS", "blas_path": "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0",
-     "blas_threads": null, "cases": {"mlp": {"train": 2900.0, "infer": 20000.0}, ...}}
+     "blas_threads": null, "cases": {"mlp": {"train": 2900.0, "infer": 20000.0, "latency1": 40.0}, ...}}
 or {"error": "..."} (exit status 0) when torch cannot be imported.
 
 "blas" is the BLAS actually loaded, read from /proc/self/maps after a matmul
@@ -155,7 +155,19 @@ def bench_case(name, images, labels, seconds):
             model(big[i % ni])
 
     infer = timed(infer_step, INFER_BATCH, seconds)
-    return {'train': train, 'infer': infer}
+
+    # Batch-1 latency: the median of 300 single-sample forwards, in µs.
+    ones = [shape(images[i:i + 1]) for i in range(32)]
+    times = []
+    with torch.no_grad():
+        for i in range(20):
+            model(ones[i % 32])
+        for i in range(300):
+            t0 = time.perf_counter()
+            model(ones[i % 32])
+            times.append(time.perf_counter() - t0)
+    latency = sorted(times)[len(times) // 2] * 1e6
+    return {'train': train, 'infer': infer, 'latency1': latency}
 
 
 def main():

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Sets up what nnlab needs, idempotently, on a fresh clone:
-#   - npm packages from package-lock.json (npm ci), when node_modules is missing or stale;
+#   - Debian's OpenBLAS headers and library (libopenblas-dev) with g++ and make,
+#     for the native backend's addon (optional: without them nnlab runs on wasm);
+#   - npm packages from package-lock.json (npm ci), when node_modules is missing
+#     or stale; npm ci builds the native addon (native/build.mjs), and so does
+#     this script when the addon's sources changed since;
 #   - Debian packages: the real Fashion-MNIST (dataset-fashion-mnist) always,
 #     and with --test also what the test suite needs;
 #   - with --bench (`npm run bench`): PyTorch and numpy for the PyTorch columns,
@@ -16,10 +20,24 @@ profile=main
 [ "${1:-}" = "--test" ] && profile=test
 [ "${1:-}" = "--bench" ] && profile=bench
 
+# Before npm ci, which builds the native addon against them. Not required:
+# without them native/build.mjs says why and nnlab runs on the wasm backend.
+if [ "${NNLAB_NATIVE:-}" != off ]; then
+  ensure_openblas_dev setup ||
+    echo "nnlab setup: carrying on without OpenBLAS; the native backend will be unavailable" >&2
+fi
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "nnlab setup: installing npm packages (npm ci)"
   # NOTE: onnxruntime-node's install script would download a binary; the npm package ships the CPU one.
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
+else
+  # npm ci ran before the addon's sources last changed (or before OpenBLAS was there).
+  node native/build.mjs
+fi
+# npm hides what install scripts print: say here when the native backend is unavailable.
+if [ -f native/build/UNAVAILABLE ]; then
+  echo "nnlab setup: native backend not built: $(cat native/build/UNAVAILABLE); nnlab runs on the wasm backend"
 fi
 
 # The real Fashion-MNIST always; with --test what the tests drive: PyTorch,

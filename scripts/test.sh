@@ -2,8 +2,9 @@
 # Runs every nnlab test on a fresh clone: sets up (npm packages, Debian
 # packages, the Jupyter kernelspec, JupyterLab and Chromium), type-checks,
 # builds, runs vitest (core, kernel against a real tslab kernel, notebooks,
-# PyTorch and onnxruntime cross-checks), the op tests again on the plain js
-# path (NNLAB_BACKEND=js), then the browser tests of the
+# PyTorch and onnxruntime cross-checks, every kernel of the wasm and native
+# backends against the js path in test/speed/), the op tests again on the
+# plain js path (NNLAB_BACKEND=js), then the browser tests of the
 # JupyterLab extension in Chromium, and prints one closing line
 # "nnlab tests: N passed, N failed" over all three.
 set -uo pipefail

@@ -17,8 +17,8 @@ export {
   type DType, type TensorLike, type NestedArray, type SliceSpec, type TensorOptions, type RandomOptions,
 } from './tensor';
 export { noGrad, isGradEnabled, type PrimOp } from './autograd';
-// Which kernels run: WebAssembly SIMD (default where available) or plain TypeScript, and how many threads.
-export { getBackend, setBackend, getNumThreads, setNumThreads, type Backend } from './kernels/backend';
+// Which kernels run: native (OpenBLAS addon), WebAssembly SIMD (default where available) or plain TypeScript, and how many threads.
+export { getBackend, setBackend, backendInfo, getNumThreads, setNumThreads, type Backend, type BackendInfo } from './kernels/backend';
 export {
   add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, relu, sigmoid, tanh, gelu,
   leakyRelu, elu, where, clamp,

@@ -1,57 +1,141 @@
 /**
- * Which kernels run: 'wasm' (WebAssembly SIMD, float32, used for matmul and
- * convolution above a size threshold) or 'js' (the plain TypeScript loops,
- * which also serve float64 and small problems on either backend).
+ * Which kernels run — chosen here and nowhere else; ops call the kernel
+ * functions in `src/kernels/` and never ask which backend is active:
+ *
+ * - 'native': the N-API addon over OpenBLAS (`native/`, built by `npm ci`):
+ *   sgemm/sgemv for matmul, C++ for convolution, pooling, elementwise,
+ *   reductions and the optimiser updates, on the tensors' own memory;
+ * - 'wasm': WebAssembly SIMD (float32), for matmul, convolution and a few
+ *   elementwise kernels above a size threshold;
+ * - 'js': the plain TypeScript loops, which also serve float64 and small
+ *   problems on every backend.
  *
  * The default is 'wasm' when the engine can run it (WebAssembly with SIMD and
- * shared memory, as in Node ≥ 20), else 'js'. The environment variable
- * `NNLAB_BACKEND=js|wasm` sets the starting choice; `setBackend` changes it.
+ * shared memory, as in Node ≥ 20), else 'js'; 'native' is chosen with
+ * `NNLAB_BACKEND=native` or `setBackend('native')` (see README, Speed, for
+ * why it is not yet the default). `backendInfo()` says which backend runs,
+ * why, and what OpenBLAS runs.
  *
- * Both backends give the same numbers within float32 rounding: the js loops
- * accumulate in float64, the wasm kernels in float32.
+ * All give the same numbers within float32 rounding: the js loops accumulate
+ * in float64, the wasm kernels and OpenBLAS in float32.
  * @example
  *   setBackend('js');   // force the plain TypeScript path
  *   getBackend()        // 'js'
  */
 import { ArgumentError } from '../errors';
 import { wasmLoadError, wasmRuntime, type WasmRuntime } from './wasm';
+import { coreWarning, nativeAddon, nativeLoadError, type NativeAddon, type NativeInfo } from './native';
+import { getNumThreads } from './threads';
 
 export { getNumThreads, setNumThreads, setParallelThreshold } from './threads';
 
-export type Backend = 'js' | 'wasm';
+export type Backend = 'js' | 'wasm' | 'native';
+const BACKENDS: readonly Backend[] = ['native', 'wasm', 'js'];
 
 let current: Backend | undefined;
+let reason = '';
+
+function unavailable(name: Backend): string | null {
+  if (name === 'native') return nativeAddon() ? null : `native backend unavailable here (${nativeLoadError()})`;
+  if (name === 'wasm') return wasmRuntime() ? null : `WebAssembly SIMD kernels unavailable here (${wasmLoadError()})`;
+  return null;
+}
 
 function initial(): Backend {
   const env = typeof process !== 'undefined' ? process.env?.NNLAB_BACKEND : undefined;
   if (env !== undefined && env !== '') {
-    if (env !== 'js' && env !== 'wasm') throw new ArgumentError(`NNLAB_BACKEND: expected 'js' or 'wasm', got '${env}'`);
-    if (env === 'wasm' && !wasmRuntime()) throw new ArgumentError(`NNLAB_BACKEND=wasm: WebAssembly SIMD kernels unavailable here (${wasmLoadError()})`);
-    return env;
+    if (!BACKENDS.includes(env as Backend)) throw new ArgumentError(`NNLAB_BACKEND: expected 'native', 'wasm' or 'js', got '${env}'`);
+    const why = unavailable(env as Backend);
+    if (why) throw new ArgumentError(`NNLAB_BACKEND=${env}: ${why}`);
+    reason = `NNLAB_BACKEND=${env}`;
+    return env as Backend;
   }
-  return wasmRuntime() ? 'wasm' : 'js';
+  if (wasmRuntime()) {
+    reason = 'the default (native is opt-in: NNLAB_BACKEND=native)';
+    return 'wasm';
+  }
+  reason = `the fallback: ${unavailable('wasm')}`;
+  return 'js';
 }
 
-/** The backend in use: 'wasm' or 'js'. */
-export function getBackend(): Backend {
-  if (current === undefined) current = initial();
+function resolve(): Backend {
+  if (current === undefined) {
+    current = initial();
+    if (current === 'native') warnCore();
+  }
   return current;
 }
 
+let warned = false;
+/** Says once (on stderr) when OpenBLAS runs generic kernels on a CPU it did not recognise. */
+function warnCore(): void {
+  const nat = nativeAddon();
+  const w = nat ? coreWarning(nat.info()) : null;
+  if (w && !warned) {
+    warned = true;
+    process.emitWarning(w, 'NnlabWarning');
+  }
+}
+
+/** The backend in use: 'native', 'wasm' or 'js'. */
+export function getBackend(): Backend {
+  return resolve();
+}
+
 /**
- * Selects the backend. 'wasm' throws an ArgumentError naming the reason when
- * this engine cannot run the WebAssembly SIMD kernels.
+ * Selects the backend. 'native' or 'wasm' throws an ArgumentError naming the
+ * reason when that backend cannot run here.
  */
 export function setBackend(name: Backend): void {
-  if (name !== 'js' && name !== 'wasm') throw new ArgumentError(`setBackend: expected 'js' or 'wasm', got ${JSON.stringify(name)}`);
-  if (name === 'wasm' && !wasmRuntime()) throw new ArgumentError(`setBackend('wasm'): WebAssembly SIMD kernels unavailable here (${wasmLoadError()})`);
+  if (!BACKENDS.includes(name)) throw new ArgumentError(`setBackend: expected 'native', 'wasm' or 'js', got ${JSON.stringify(name)}`);
+  const why = unavailable(name);
+  if (why) throw new ArgumentError(`setBackend('${name}'): ${why}`);
   current = name;
+  reason = `setBackend('${name}')`;
+  if (name === 'native') warnCore();
 }
 
 /** The wasm runtime when the wasm backend is selected, else null (the hot-path check). */
 export function activeWasm(): WasmRuntime | null {
-  if (current === undefined) current = initial();
-  return current === 'wasm' ? wasmRuntime() : null;
+  return (current ?? resolve()) === 'wasm' ? wasmRuntime() : null;
+}
+
+/** The native addon when the native backend is selected, else null (the hot-path check). */
+export function activeNative(): NativeAddon | null {
+  return (current ?? resolve()) === 'native' ? nativeAddon() : null;
+}
+
+/** What `backendInfo()` reports. */
+export interface BackendInfo {
+  /** The backend in use. */
+  backend: Backend;
+  /** Why it is the one in use: the default, `NNLAB_BACKEND`, `setBackend`, or a fallback and its cause. */
+  reason: string;
+  /** nnlab's thread count, shared by the wasm pool and OpenBLAS. */
+  threads: number;
+  /** Each backend: whether it can run here, and why not. */
+  available: Record<Backend, true | string>;
+  /** What OpenBLAS runs (null without the addon), with a warning when its kernels do not fit the CPU. */
+  openblas: (NativeInfo & { warning: string | null }) | null;
+}
+
+/**
+ * Which backend runs and why, what each backend needs, and what OpenBLAS runs
+ * (`openblas_get_corename`, `openblas_get_config`, its thread count).
+ * @example
+ *   nn.backendInfo().openblas?.corename   // 'SkylakeX'
+ */
+export function backendInfo(): BackendInfo {
+  const backend = resolve();
+  const nat = nativeAddon();
+  const info = nat ? nat.info() : null;
+  return {
+    backend,
+    reason,
+    threads: getNumThreads(),
+    available: { native: unavailable('native') ?? true, wasm: unavailable('wasm') ?? true, js: true },
+    openblas: info ? { ...info, warning: coreWarning(info) } : null,
+  };
 }
 
 /** Matmuls with fewer multiply-adds than this stay on the js loops (the copy in and out costs more). */

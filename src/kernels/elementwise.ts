@@ -1,12 +1,16 @@
 /**
- * The elementwise hot loops, in one place so they can move to WebAssembly
- * without touching the ops: relu, its gradient, tanh and sigmoid on float32
- * take the SIMD kernels on the wasm backend. Every loop is specialised per
+ * The elementwise hot loops, in one place so they can move to WebAssembly or
+ * C++ without touching the ops: relu, its gradient, tanh and sigmoid on
+ * float32 take the SIMD kernels on the wasm backend; on the native backend
+ * the float32 arithmetic, activations, their gradients and the row and
+ * column sums run in the addon (`NATIVE_UNARY`, `NATIVE_BINARY`), with the
+ * same bits as these loops (see native/nnlab.cc). Every loop is specialised per
  * operation (one generated function each, so V8 compiles a monomorphic loop
  * with the expression inlined): no closure or allocation per element.
  */
-import { activeWasm } from './backend';
+import { activeNative, activeWasm } from './backend';
 import { wasmReluGrad, wasmUnary, WASM_MIN_ELEMENTS } from './wasm';
+import { NATIVE_BINARY, NATIVE_MIN_ELEMENTS, NATIVE_UNARY, type NativeAddon } from './native';
 
 export type Storage = Float32Array | Float64Array | Int32Array;
 
@@ -93,6 +97,14 @@ for (const [name, expr] of Object.entries(UNARY_EXPRS) as [UnaryKernel, string][
 
 /** out[i] = f(a[ao + i]) for i < n. */
 export function unaryKernel(op: UnaryKernel, a: Storage, ao: number, out: Storage, n: number): void {
+  if (n >= NATIVE_MIN_ELEMENTS && a instanceof Float32Array && out instanceof Float32Array) {
+    const code = (NATIVE_UNARY as Record<string, number | undefined>)[op];
+    const nat = code === undefined ? null : activeNative();
+    if (nat) {
+      nat.unary(code!, a, ao, out, 0, n);
+      return;
+    }
+  }
   if ((op === 'relu' || op === 'tanh' || op === 'sigmoid') && a instanceof Float32Array && out instanceof Float32Array && n >= WASM_MIN_ELEMENTS) {
     const rt = activeWasm();
     if (rt) {
@@ -121,7 +133,9 @@ export function binaryKernel(
     return;
   }
   const [as, bs] = dims.strides;
-  if (n === 1 && as[0] === 1 && bs[0] === 1 && aOffset === 0 && bOffset === 0) {
+  const nat = out.length >= NATIVE_MIN_ELEMENTS && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array
+    ? nativeBinary(op) : null;
+  if (n === 1 && as[0] === 1 && bs[0] === 1 && aOffset === 0 && bOffset === 0 && !nat) {
     if (op === 'reluGrad' && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && dims.shape[0] >= WASM_MIN_ELEMENTS) {
       const rt = activeWasm();
       if (rt) {
@@ -136,7 +150,7 @@ export function binaryKernel(
   const rows = n >= 2 ? dims.shape[n - 2] : 1;
   const acs = as[n - 1], bcs = bs[n - 1];
   const ars = n >= 2 ? as[n - 2] : 0, brs = n >= 2 ? bs[n - 2] : 0;
-  const kernel = stridedBinary[op];
+  const kernel = nat ? nat : stridedBinary[op];
   if (n <= 2) {
     kernel(a, aOffset, ars, acs, b, bOffset, brs, bcs, out, 0, rows, cols);
     return;
@@ -160,6 +174,15 @@ export function binaryKernel(
       idx[d] = 0;
     }
   }
+}
+
+/** The native 2-D strided loop for `op` when the native backend runs and has it, else null. */
+function nativeBinary(op: BinaryKernel): Strided2D | null {
+  const code = (NATIVE_BINARY as Record<string, number | undefined>)[op];
+  const nat = code === undefined ? null : activeNative();
+  if (!nat) return null;
+  return (a, ao, ars, acs, b, bo, brs, bcs, out, oo, rows, cols) =>
+    nat.binary(code!, a as Float32Array, ao, ars, acs, b as Float32Array, bo, brs, bcs, out as Float32Array, oo, rows, cols);
 }
 
 /** Copies a strided view into a contiguous array (row-major). */
@@ -227,8 +250,15 @@ function collapse(shape: readonly number[], ...strides: (readonly number[])[]): 
   return { shape: outShape, strides: outStrides };
 }
 
+/** The addon when a float32 sum of n elements runs natively (same bits: both accumulate in double, in order). */
+function nativeSums(x: Storage, n: number, out: Storage): NativeAddon | null {
+  return n >= NATIVE_MIN_ELEMENTS && x instanceof Float32Array && out instanceof Float32Array ? activeNative() : null;
+}
+
 /** Sums of each run of `inner` elements: x viewed as [outer, inner] -> out[outer]. */
 export function sumRows(x: Storage, outer: number, inner: number, out: Storage): void {
+  const nat = nativeSums(x, outer * inner, out);
+  if (nat) return nat.sumRows(x as Float32Array, 0, outer, inner, out as Float32Array);
   let p = 0;
   for (let r = 0; r < outer; r++) {
     let s = 0;
@@ -239,6 +269,8 @@ export function sumRows(x: Storage, outer: number, inner: number, out: Storage):
 
 /** Column sums: x viewed as [outer, inner] -> out[inner]. */
 export function sumCols(x: Storage, outer: number, inner: number, out: Storage): void {
+  const nat = nativeSums(x, outer * inner, out);
+  if (nat) return nat.sumCols(x as Float32Array, 0, outer, inner, out as Float32Array);
   const acc = new Float64Array(inner);
   let p = 0;
   for (let r = 0; r < outer; r++) {

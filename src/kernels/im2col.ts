@@ -21,7 +21,7 @@
  * windows are walked directly.
  */
 import type { Storage } from './elementwise';
-import { activeWasm } from './backend';
+import { activeNative, activeWasm } from './backend';
 import { wasmMaxPool2x2, WASM_MIN_ELEMENTS } from './wasm';
 
 /** Sizes of one 2-D convolution or pooling window, after padding is resolved. */
@@ -308,13 +308,18 @@ export function windowsInside(g: Window2D): boolean {
  *
  * Float32 and float64 inputs whose windows lie inside the input take a fast
  * path (2×2 windows fully unrolled; with stride 2 on the wasm backend the
- * SIMD kernel); everything else, and any plane holding a NaN (or, on the js
+ * SIMD kernel; float32 on the native backend the C++ loop, NaN rules included); everything else, and any plane holding a NaN (or, on the js
  * fast paths, ±∞), takes the general loop `maxPool2dPlanes`. All give the same bits.
  */
 export function maxPool2dKernel(x: Storage, planes: number, g: Window2D, out: Storage, argmax: Int32Array): void {
   if (windowsInside(g)) {
     const twoByTwo = g.kH === 2 && g.kW === 2;
     if (x instanceof Float32Array && out instanceof Float32Array) {
+      const nat = activeNative();
+      if (nat) {
+        nat.maxPool2d(x, planes, g.H, g.W, g.kH, g.kW, g.sh, g.sw, g.oH, g.oW, out, argmax);
+        return;
+      }
       const rt = twoByTwo && g.sh === 2 && g.sw === 2 && planes * g.H * g.W >= WASM_MIN_ELEMENTS ? activeWasm() : null;
       if (rt) {
         for (const p of wasmMaxPool2x2(rt, x, planes, g.H, g.W, out, argmax)) maxPool2dPlanes(x, p, p + 1, g, out, argmax);
@@ -490,7 +495,9 @@ function maxPoolInsideF64(x: Float64Array, planes: number, g: Window2D, out: Flo
  * gradient (argmax −1, a window wholly in the padding, sends it nowhere).
  */
 export function maxPool2dBackwardKernel(g: Storage, argmax: Int32Array, planes: number, inPlane: number, outPlane: number, dx: Storage): void {
-  if (g instanceof Float32Array && dx instanceof Float32Array) maxPoolScatterF32(g, argmax, planes, inPlane, outPlane, dx);
+  const nat = g instanceof Float32Array && dx instanceof Float32Array ? activeNative() : null;
+  if (nat) nat.maxPool2dBackward(g as Float32Array, argmax, planes, inPlane, outPlane, dx as Float32Array);
+  else if (g instanceof Float32Array && dx instanceof Float32Array) maxPoolScatterF32(g, argmax, planes, inPlane, outPlane, dx);
   else if (g instanceof Float64Array && dx instanceof Float64Array) maxPoolScatterF64(g, argmax, planes, inPlane, outPlane, dx);
   else maxPoolScatter(g, argmax, planes, inPlane, outPlane, dx);
 }

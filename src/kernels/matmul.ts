@@ -9,8 +9,9 @@
  * block of packed B stays in cache while every A panel passes over it.
  */
 import type { Storage } from './elementwise';
-import { activeWasm, WASM_MIN_MACS } from './backend';
+import { activeNative, activeWasm, WASM_MIN_MACS } from './backend';
 import { wasmMatmul } from './wasm';
+import { NATIVE_MIN_MACS, nativeMatmul } from './native';
 
 const TILE = 4;
 const COL_BLOCK = 256;
@@ -58,6 +59,18 @@ export function matmulKernel(
   b: Storage, bOff: number, bRs: number, bCs: number,
   c: Storage, cOff: number,
 ): void {
+  // OpenBLAS on the tensors' memory (sgemm, or dgemm when all three are float64) when the native backend is selected.
+  const nat = M * N * K >= NATIVE_MIN_MACS ? activeNative() : null;
+  if (nat !== null) {
+    if (c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) {
+      nativeMatmul(nat, M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+      return;
+    }
+    if (c instanceof Float64Array && a instanceof Float64Array && b instanceof Float64Array) {
+      nativeMatmul(nat, M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+      return;
+    }
+  }
   // The wasm SIMD kernel (float32 in and out) when selected and the problem is big enough.
   const rt = activeWasm();
   if (

@@ -5,6 +5,8 @@
  * the first block; workers wait on `Atomics.wait` between jobs and are
  * `unref`'d, so they never keep the process alive.
  *
+ * The same count is OpenBLAS's on the native backend (one count, never two
+ * pools: the wasm workers sleep while OpenBLAS runs and the other way round).
  * The thread count defaults to the machine's cores (`os.availableParallelism()`)
  * or the `NNLAB_THREADS` environment variable; `setNumThreads(1)` keeps every
  * kernel on the calling thread. Convolutions below `PARALLEL_MIN_MACS`
@@ -16,6 +18,7 @@
  */
 import { ArgumentError } from '../errors';
 import { reserveScratch, setParallelGemm, setParallelJobs, wasmRuntime, type WasmRuntime } from './wasm';
+import { setNativeParallelMin, setNativeThreads } from './native';
 
 /** Convolutions with fewer multiply-adds than this (gemms with fewer than three times this) run on the calling thread only. */
 export let PARALLEL_MIN_MACS = 1 << 21;
@@ -100,9 +103,10 @@ export function setNumThreads(n: number): void {
   install();
 }
 
-/** Sets the size (multiply-adds) above which a convolution is split across threads (a gemm: three times it). */
+/** Sets the size (multiply-adds) above which a convolution is split across threads (a gemm, and on the native backend any product: three times it). */
 export function setParallelThreshold(macs: number): void {
   PARALLEL_MIN_MACS = macs;
+  setNativeParallelMin(3 * macs);
 }
 
 function stopPool(): void {
@@ -219,8 +223,10 @@ function parallelJobs(rt: WasmRuntime, kind: number, jobs: number[]): boolean {
   return true;
 }
 
-/** Installs the pool as the wasm gemm's splitter (a no-op without wasm). */
+/** Installs the pool as the wasm gemm's splitter, and gives OpenBLAS the same thread count. */
 function install(): void {
+  setNativeThreads(threads);
+  setNativeParallelMin(3 * PARALLEL_MIN_MACS);
   if (!wasmRuntime()) return;
   reserveScratch(threads);
   setParallelGemm(threads > 1 ? parallel : null);

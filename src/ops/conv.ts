@@ -8,19 +8,14 @@
  *
  *   dW = Σ_n dY·colᵀ      dX = col2im(Wᵀ·dY)      db = Σ over n, oh, ow of dY
  *
- * The kernels in `kernels/im2col.ts` read col through offset tables into a
- * zero-padded copy of the input instead of writing it out, with the 4×4
- * register tiles of the matmul kernel (col2im is fused into the dX product).
+ * The kernels (`kernels/conv.ts`, which picks the backend) compute these
+ * products: OpenBLAS on an explicit im2col matrix (native), SIMD gemms
+ * (wasm), or 4×4 register tiles reading col through offset tables (js).
  */
-import { Tensor, allocate, type DType } from '../tensor';
+import { Tensor, type DType } from '../tensor';
 import { record, type BackwardRule } from '../autograd';
-import {
-  convForwardKernel, convInputGradKernel, convPositions, convTaps, convWeightGradKernel,
-  packWeights, padPlanes, paddedSize, unpadPlanes, type Window2D,
-} from '../kernels/im2col';
-import type { Storage } from '../kernels/elementwise';
-import { activeWasm, WASM_MIN_MACS } from '../kernels/backend';
-import { wasmConvBackward, wasmConvForward } from '../kernels/wasm/conv';
+import type { Window2D } from '../kernels/im2col';
+import { convBackward, convForward } from '../kernels/conv';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
 
 /** A size given once for both axes, or as [height, width]. */
@@ -212,71 +207,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   return y.squeeze(2);
 }
 
-// ---- Kernel drivers -------------------------------------------------------
-
-// Scratch buffers kept between calls: the padded input, dY in float64, the padded dX.
-const scratch = { xp: new Float64Array(0), dy: new Float64Array(0), dxp: new Float64Array(0) };
-function buffer(name: keyof typeof scratch, n: number): Float64Array {
-  if (scratch[name].length < n) scratch[name] = new Float64Array(Math.max(n, Math.floor(scratch[name].length * 1.5)));
-  return scratch[name];
-}
-
-/** The padded input, offset tables and per-group sizes shared by forward and backward. */
-function layout(xv: Storage | null, N: number, O: number, groups: number, g: Window2D) {
-  const [Hp, Wp] = paddedSize(g);
-  const xp = buffer('xp', N * g.C * Hp * Wp);
-  if (xv) padPlanes(xv, N * g.C, g, Hp, Wp, xp);
-  const Cg = g.C / groups;
-  return {
-    xp, Og: O / groups, K: Cg * g.kH * g.kW, L: g.oH * g.oW,
-    sampleSize: g.C * Hp * Wp, groupSize: Cg * Hp * Wp, Hp, Wp,
-    taps: convTaps(g, Cg, Hp, Wp), pos: convPositions(g, Wp),
-  };
-}
-
-/** The wasm runtime when the wasm backend is on, the conv is float32 and big enough; else null. */
-function convWasm(dtype: DType, N: number, O: number, groups: number, g: Window2D) {
-  if (dtype !== 'float32') return null;
-  const rt = activeWasm();
-  return rt !== null && N * O * g.oH * g.oW * (g.C / groups) * g.kH * g.kW >= WASM_MIN_MACS ? rt : null;
-}
-
-function convForward(xv: Storage, wv: Storage, bv: Storage | null, N: number, O: number, groups: number, g: Window2D, dtype: DType): Storage {
-  const rt = convWasm(dtype, N, O, groups, g);
-  if (rt) {
-    const out = new Float32Array(N * O * g.oH * g.oW);
-    wasmConvForward(rt, xv, wv, bv, N, O, groups, g, out);
-    return out;
-  }
-  const { xp, Og, K, L, sampleSize, groupSize, taps, pos } = layout(xv, N, O, groups, g);
-  const out = allocate(dtype, N * O * L);
-  for (let grp = 0; grp < groups; grp++) {
-    const wp = packWeights(wv, grp * Og * K, Og, K, false);
-    const bias = new Float64Array(Math.ceil(Og / 4) * 4);
-    if (bv) for (let o = 0; o < Og; o++) bias[o] = bv[grp * Og + o];
-    for (let n = 0; n < N; n++) {
-      convForwardKernel(wp, bias, Og, K, taps, xp, n * sampleSize + grp * groupSize, pos, L, out, (n * O + grp * Og) * L, L);
-    }
-  }
-  return out;
-}
-
 // ---- Backward rule --------------------------------------------------------
-
-/** The conv2d backward rule on the wasm backend (float32): [dx, dweight, dbias?]. */
-function convBackwardWasm(
-  rt: NonNullable<ReturnType<typeof activeWasm>>, grad: Tensor, x: Tensor, weight: Tensor, bias: Tensor | undefined,
-  needX: boolean, needW: boolean, needB: boolean, groups: number, g: Window2D,
-): (Tensor | null)[] {
-  const N = x.shape[0], O = weight.shape[0];
-  const dx = needX ? new Float32Array(x.size) : null;
-  const dw = needW ? new Float32Array(weight.size) : null;
-  const db = bias && needB ? new Float32Array(O) : null;
-  wasmConvBackward(rt, needW ? x.values() : null, needX ? weight.values() : null, grad.values(), N, O, groups, g, dx, dw, db);
-  const result: (Tensor | null)[] = [dx && new Tensor(dx, [...x.shape]), dw && new Tensor(dw, [...weight.shape])];
-  if (bias) result.push(db && new Tensor(db, [O]));
-  return result;
-}
 
 export const convRules: { [K in 'conv2d']: BackwardRule } = {
   conv2d: (grad, { inputs, saved }) => {
@@ -285,51 +216,12 @@ export const convRules: { [K in 'conv2d']: BackwardRule } = {
     const N = x.shape[0], O = weight.shape[0];
     const needX = x.requiresGrad, needW = weight.requiresGrad, needB = bias !== undefined && bias.requiresGrad;
     const f64 = x.dtype === 'float64' || weight.dtype === 'float64' || bias?.dtype === 'float64';
-    const rt = convWasm(f64 ? 'float64' : 'float32', N, O, groups, g);
-    if (rt) return convBackwardWasm(rt, grad, x, weight, bias, needX, needW, needB, groups, g);
-    const { xp, Og, K, L, sampleSize, groupSize, Hp, Wp, taps, pos } = layout(needW ? x.values() : null, N, O, groups, g);
-    const gv = grad.values();
-    const dy = buffer('dy', gv.length);
-    for (let i = 0; i < gv.length; i++) dy[i] = gv[i];
-    const result: (Tensor | null)[] = [null, null];
-    if (needX) {
-      const wv = weight.values();
-      const dxp = buffer('dxp', N * sampleSize);
-      dxp.fill(0, 0, N * sampleSize);
-      for (let grp = 0; grp < groups; grp++) {
-        const wt = packWeights(wv, grp * Og * K, Og, K, true);
-        for (let n = 0; n < N; n++) {
-          convInputGradKernel(wt, Og, K, taps, dy, (n * O + grp * Og) * L, L, dxp, n * sampleSize + grp * groupSize, pos, L);
-        }
-      }
-      const dx = allocate(x.dtype, x.size);
-      unpadPlanes(dxp, N * g.C, g, Hp, Wp, dx);
-      result[0] = new Tensor(dx, [...x.shape]);
-    }
-    if (needW) {
-      const dw = new Float64Array(O * K);
-      for (let grp = 0; grp < groups; grp++) {
-        for (let n = 0; n < N; n++) {
-          convWeightGradKernel(dy, (n * O + grp * Og) * L, L, Og, K, taps, xp, n * sampleSize + grp * groupSize, pos, L, dw, grp * Og * K);
-        }
-      }
-      result[1] = new Tensor(weight.dtype === 'float64' ? dw : Float32Array.from(dw), [...weight.shape]);
-    }
-    if (bias) {
-      let db: Tensor | null = null;
-      if (needB) {
-        const sums = new Float64Array(O);
-        for (let n = 0; n < N; n++) {
-          for (let o = 0; o < O; o++) {
-            let s = 0;
-            for (let p = (n * O + o) * L, end = p + L; p < end; p++) s += dy[p];
-            sums[o] += s;
-          }
-        }
-        db = new Tensor(bias.dtype === 'float64' ? sums : Float32Array.from(sums), [O]);
-      }
-      result.push(db);
-    }
+    const { dx, dw, db } = convBackward(
+      needW ? x.values() : x.data, x.dtype, needX ? weight.values() : weight.data, weight.dtype, bias ? bias.dtype : null, grad.values(),
+      needX, needW, needB, N, O, groups, g, f64,
+    );
+    const result: (Tensor | null)[] = [dx && new Tensor(dx, [...x.shape]), dw && new Tensor(dw, [...weight.shape])];
+    if (bias) result.push(db && new Tensor(db, [O]));
     return result;
   },
 };

@@ -4,6 +4,7 @@
  */
 import type { Tensor, Storage } from '../tensor';
 import { ArgumentError } from '../errors';
+import { adamKernel } from '../kernels/optim';
 import {
   Optimizer, checkBoolean, checkNonNegative, checkUnitInterval, zerosLikeParam,
   type FloatStorage, type OptimizerOptions, type ParamGroup, type ParamsInput,
@@ -67,19 +68,9 @@ abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
     const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
     const l2 = this.decoupled ? 0 : weightDecay;
     const shrink = this.decoupled ? 1 - lr * weightDecay : 1;
-    const m = state.expAvg, v = state.expAvgSq;
     let vmax = state.maxExpAvgSq;
     if (amsgrad && vmax === null) vmax = state.maxExpAvgSq = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let gi = sign * g[go + i];
-      if (l2 !== 0) gi += l2 * p[po + i];
-      m[i] = beta1 * m[i] + (1 - beta1) * gi;
-      v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-      let second = v[i];
-      if (amsgrad) second = vmax![i] = Math.max(vmax![i], second);
-      const denom = Math.sqrt(second) / bias2Sqrt + eps;
-      p[po + i] = (shrink === 1 ? p[po + i] : p[po + i] * shrink) - (stepSize * m[i]) / denom;
-    }
+    adamKernel(p, po, g, go, n, state.expAvg, state.expAvgSq, amsgrad ? vmax : null, { beta1, beta2, stepSize, bias2Sqrt, eps, l2, shrink, sign });
   }
 }
 

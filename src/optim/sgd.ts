@@ -4,6 +4,7 @@
  */
 import type { Storage } from '../tensor';
 import { ArgumentError } from '../errors';
+import { sgdKernel } from '../kernels/optim';
 import {
   Optimizer, checkBoolean, checkNonNegative, type FloatStorage, type OptimizerOptions, type ParamGroup, type ParamsInput,
 } from './optimizer';
@@ -68,22 +69,10 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   ): void {
     const { lr, momentum, dampening, nesterov, weightDecay } = group;
     const sign = group.maximize ? -1 : 1;
-    if (momentum === 0) {
-      for (let i = 0; i < n; i++) {
-        let d = sign * g[go + i];
-        if (weightDecay !== 0) d += weightDecay * p[po + i];
-        p[po + i] -= lr * d;
-      }
-      return;
-    }
-    const first = state.momentumBuffer === null;
-    const buf = state.momentumBuffer ?? (state.momentumBuffer = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
-    for (let i = 0; i < n; i++) {
-      let d = sign * g[go + i];
-      if (weightDecay !== 0) d += weightDecay * p[po + i];
-      buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d;
-      p[po + i] -= lr * (nesterov ? d + momentum * buf[i] : buf[i]);
-    }
+    const first = momentum !== 0 && state.momentumBuffer === null;
+    const buf = momentum === 0 ? null
+      : state.momentumBuffer ?? (state.momentumBuffer = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
+    sgdKernel(p, po, g, go, n, buf, first, { lr, momentum, dampening, nesterov, weightDecay, sign });
   }
 }
 

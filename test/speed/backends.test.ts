@@ -58,7 +58,7 @@ describe('backend selection', () => {
   });
   it('rejects an unknown backend, naming it', () => {
     expect(() => setBackend('gpu' as Backend)).toThrow(ArgumentError);
-    expect(() => setBackend('gpu' as Backend)).toThrow(/setBackend: expected 'js' or 'wasm', got "gpu"/);
+    expect(() => setBackend('gpu' as Backend)).toThrow(/setBackend: expected 'native', 'wasm' or 'js', got "gpu"/);
   });
   it('dispatch really changes: wasm accumulates in float32, js in float64', () => {
     // 1 + 4·2⁻²⁴: float64 sums it exactly (1 + 2⁻²² is a float32); float32 rounds each 1 + 2⁻²⁴ back to 1.
