@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Sets up what nnlab needs, idempotently, on a fresh clone:
 #   - npm packages from package-lock.json (npm ci), when node_modules is missing or stale;
-#   - Debian packages: the real Fashion-MNIST (dataset-fashion-mnist) always,
-#     and with --test also what the test suite needs;
+#   - Debian packages: the real Fashion-MNIST (dataset-fashion-mnist) and the
+#     fonts the kernel draws its images' text with (DejaVu Sans for Latin,
+#     Greek and Cyrillic, WenQuanYi Micro Hei for Chinese, Japanese and
+#     Korean; kernel/src/canvas.ts registers them by path) always, and with
+#     --test also what the test suite needs;
 #   - with --bench (`npm run bench`): PyTorch and numpy for the PyTorch columns,
 #     and Debian's OpenBLAS unpacked (not installed) into .cache/openblas/.
 # As root the Debian packages are installed with apt-get; otherwise the exact
@@ -22,9 +25,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# The real Fashion-MNIST always; with --test what the tests drive: PyTorch,
-# numpy and onnx for the cross-checks, run by /usr/bin/python3.
-packages=(dataset-fashion-mnist)
+# The real Fashion-MNIST and the images' fonts always; with --test what the
+# tests drive: PyTorch, numpy and onnx for the cross-checks, run by /usr/bin/python3.
+packages=(dataset-fashion-mnist fonts-dejavu-core fonts-wqy-microhei)
 [ "$profile" = test ] && packages+=(python3-torch python3-numpy python3-onnx)
 ensure_debian_packages setup "${packages[@]}"
 
