@@ -91,6 +91,8 @@ export interface TextOptions {
   align?: 'left' | 'center' | 'right';
   /** Rotation in degrees about (x, y), clockwise (−90: reads bottom to top, for y-axis titles). */
   rotate?: number;
+  /** What y is: the top of the line (default) or the baseline (as SVG's text y). */
+  baseline?: 'top' | 'alphabetic';
 }
 
 /** An sRGB colour as [r, g, b] from '#rrggbb'. */
@@ -117,10 +119,32 @@ export class Canvas {
     this.fillRect(0, 0, width, height, background);
   }
 
+  /** A filled rectangle; at whole-pixel coordinates its pixels are exactly `color`, at fractional ones its edges are antialiased. */
   fillRect(x: number, y: number, w: number, h: number, color: string): void {
     if (w <= 0 || h <= 0) return;
     this.ctx.fillStyle = color;
     this.ctx.fillRect(x, y, w, h);
+  }
+
+  /**
+   * `rows x cols` RGB cells (row 0 at the top) stretched over cellW x cellH
+   * pixels each from (x, y), without smoothing: a chart's heatmap trace.
+   */
+  rgbCells(x: number, y: number, rows: number, cols: number, rgb: Uint8Array, cellW: number, cellH: number): void {
+    if (rows < 1 || cols < 1) return;
+    if (rgb.length !== rows * cols * 3) throw new RangeError(`Canvas.rgbCells: expected ${rows}x${cols}x3 = ${rows * cols * 3} bytes, got ${rgb.length}`);
+    const src = createCanvas(cols, rows);
+    const sctx = src.getContext('2d');
+    const image = sctx.createImageData(cols, rows);
+    for (let i = 0, o = 0; i < rows * cols; i++, o += 4) {
+      image.data[o] = rgb[i * 3];
+      image.data[o + 1] = rgb[i * 3 + 1];
+      image.data[o + 2] = rgb[i * 3 + 2];
+      image.data[o + 3] = 255;
+    }
+    sctx.putImageData(image, 0, 0);
+    this.ctx.imageSmoothingEnabled = false;
+    this.ctx.drawImage(src, x, y, cols * cellW, rows * cellH);
   }
 
   /** A 1-px outline just outside the rectangle (x, y, w, h). */
@@ -172,7 +196,7 @@ export class Canvas {
     ctx.save();
     ctx.font = fontSpec(opts.size ?? TEXT_SIZE, opts.bold);
     ctx.fillStyle = color;
-    ctx.textBaseline = 'top';
+    ctx.textBaseline = opts.baseline ?? 'top';
     ctx.textAlign = opts.align ?? 'left';
     ctx.translate(x, y);
     if (opts.rotate) ctx.rotate((opts.rotate * Math.PI) / 180);

@@ -33,6 +33,8 @@ export interface Tile {
   valid?: number;
   /** The value of every finite cell when there are two or more and all are equal (drawn marked); else null. */
   constant?: number | null;
+  /** A label drawn under the tile (a class name, an image's label), shortened with … to the tile's width. */
+  caption?: string;
 }
 
 /** How tiles are coloured: each to its own range, or all of a layer (a weight) to one range. */
@@ -74,6 +76,16 @@ const LINE = LINE_HEIGHT;
 /** Size of the small text under tiles and beside colour bars. */
 const SMALL = TEXT_SIZE - 3;
 const BAR_W = 10;
+/** Size of tile captions. */
+const CAPTION = TEXT_SIZE - 1;
+
+/** `text`, cut and ended with … so it fits in `width` px at `size`. */
+function fitText(text: string, width: number, size: number): string {
+  if (textWidth(text, size) <= width) return text;
+  const chars = [...text];
+  while (chars.length > 1 && textWidth(chars.join('') + '…', size) > width) chars.pop();
+  return chars.join('') + '…';
+}
 /** Room right of a block's tiles for its colour bar and labels. */
 const BAR_ROOM = BAR_W + 64;
 
@@ -125,6 +137,17 @@ interface Placed {
   tileRanges: boolean;
 }
 
+/** The tile scale `layout` picks: integer upscaling of the longer side towards `target` px (at most 12x). */
+function tileScale(tileH: number, tileW: number, target: number): number {
+  return Math.max(1, Math.min(12, Math.floor(target / Math.max(tileH, tileW))));
+}
+
+/** The `maxWidth` at which a grid (with labels and colour bar) wraps after `perRow` tiles of tileH x tileW. */
+export function wrapWidth(perRow: number, tileH: number, tileW: number, captions = false, target = 64): number {
+  const cellW = tileW * tileScale(tileH, tileW, target) + GAP + (captions ? 4 : 0);
+  return GAP + BAR_ROOM + perRow * cellW + 1;
+}
+
 /** The range all tiles of a block share, or null when they differ. */
 function sharedRange(tiles: Tile[]): [number, number] | null {
   if (tiles.length === 0) return null;
@@ -150,11 +173,13 @@ function layout(blocks: Block[], opts: GridOptions, withLabels: boolean): { plac
     }
     const tileH = Math.max(1, ...block.tiles.map((t) => t.rows));
     const tileW = Math.max(1, ...block.tiles.map((t) => t.cols));
-    const scale = Math.max(1, Math.min(12, Math.floor(target / Math.max(tileH, tileW))));
+    const scale = tileScale(tileH, tileW, target);
     const shared = sharedRange(block.tiles);
     // NOTE: a tile's own range goes under it only when there is room for it (about 9 px text in its width).
     const tileRanges = withLabels && shared === null && tileW * scale >= 44;
-    const cellW = tileW * scale + GAP, cellH = tileH * scale + GAP + (tileRanges ? SMALL + 3 : 0);
+    const captions = withLabels && block.tiles.some((t) => t.caption);
+    const cellW = tileW * scale + GAP + (captions ? 4 : 0);
+    const cellH = tileH * scale + GAP + (tileRanges ? SMALL + 3 : 0) + (captions ? CAPTION + 4 : 0);
     const room = withLabels ? BAR_ROOM : 0;
     const perRow = Math.max(1, Math.floor((maxWidth - GAP - room) / cellW));
     const tileXY: [number, number][] = block.tiles.map((_, i) => [GAP + (i % perRow) * cellW + 1, y + Math.floor(i / perRow) * cellH + 1]);
@@ -185,7 +210,15 @@ function paint(canvas: Canvas, p: Placed, withLabels: boolean): void {
     }
     if (constant !== null) markConstant(canvas, x, y, w, h, constant);
     canvas.frame(x, y, w, h, FRAME);
-    if (p.tileRanges && constant === null) canvas.text(x + w / 2, y + h + 2, `${fmtNum(tile.lo, 2)}…${fmtNum(tile.hi, 2)}`, MUTED, { size: SMALL, align: 'center' });
+    let below = y + h + 2;
+    if (withLabels && tile.caption) {
+      canvas.text(x + w / 2, below, fitText(tile.caption, w + 2, CAPTION), INK, { size: CAPTION, align: 'center' });
+      below += CAPTION + 4;
+    }
+    if (p.tileRanges && constant === null) {
+      const range = tile.lo === -tile.hi ? `±${fmtNum(tile.hi, 2)}` : `${fmtNum(tile.lo, 2)}…${fmtNum(tile.hi, 2)}`;
+      if (textWidth(range, SMALL) <= w + GAP) canvas.text(x + w / 2, below, range, MUTED, { size: SMALL, align: 'center' });
+    }
   });
   if (p.bar) {
     const [bx, by, bh] = p.bar;
