@@ -65,11 +65,11 @@ function asMatrix(points: Tensor | readonly (readonly number[])[], where: string
 function asLabels(labels: Tensor | ArrayLike<number>, n: number, where: string): Int32Array {
   const v = labels instanceof Tensor ? labels.values() : labels;
   if (v.length !== n) throw new ShapeError(`${where}: expected ${n} labels (one per point), got ${v.length}`);
-  const out = Int32Array.from(v as ArrayLike<number>);
-  out.forEach((k, i) => {
-    if (!(Number.isInteger(k) && k >= 0)) throw new ArgumentError(`${where}: labels must be class indices 0, 1, 2, ...; label ${i} is ${v[i]}`);
-  });
-  return out;
+  for (let i = 0; i < n; i++) {
+    const k = v[i];
+    if (!(Number.isInteger(k) && k >= 0)) throw new ArgumentError(`${where}: labels must be class indices 0, 1, 2, ...; label ${i} is ${k}`);
+  }
+  return Int32Array.from(v as ArrayLike<number>);
 }
 
 /** The model's scores for a [n, 2] batch: a function, decisionFunction, or a Module's forward (no gradients). */

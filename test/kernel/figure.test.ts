@@ -49,11 +49,11 @@ describe('figureSvg', () => {
 });
 
 describe('figureBundle', () => {
-  it('has plotly JSON, a static SVG and text', () => {
+  it('has plotly JSON, a static SVG, the same drawing as PNG, and text', () => {
     const fig = linePlot([{ name: 'train', y: [1, 0.5] }, { name: 'acc', y: [0.2, 0.8], yaxis: 'y2' }], { title: 't', logY: true });
     expect(fig).toBeInstanceOf(Figure);
     const b = figureBundle(fig.spec);
-    expect(Object.keys(b).sort()).toEqual([MIME.plotly, 'image/svg+xml', 'text/plain'].sort());
+    expect(Object.keys(b).sort()).toEqual([MIME.plotly, 'image/png', 'image/svg+xml', 'text/plain'].sort());
     const plotly = b[MIME.plotly] as { data: unknown[]; layout: { yaxis: { type: string }; yaxis2: unknown } };
     expect(plotly.data).toHaveLength(2);
     expect(plotly.layout.yaxis.type).toBe('log');
