@@ -458,7 +458,8 @@ export class Playground {
     c.text(cx, cy + curveH + 3, '0', MUTED);
     const stepLabel = `step ${lastStep}`;
     c.text(cx + cw - textWidth(stepLabel), cy + curveH + 3, stepLabel, MUTED);
-    return new PlaygroundFrame(c.toPNG(), stats, this.settings, W, H);
+    // NOTE: a fast deflate level: a frame is redrawn many times a second and replaced at once.
+    return new PlaygroundFrame(c.toPNG(2), stats, this.settings, W, H);
   }
 
   /**
