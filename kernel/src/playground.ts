@@ -376,7 +376,8 @@ export class Playground {
     const side = GRID * SCALE;
     const top = pad + 2 * line + 4;
     const thumbGap = 6, colGap = 14;
-    const neuronsX = pad + side + 20;
+    // NOTE: between the regions and the neurons, the colour bar of p (a strip and its labels)
+    const barX = pad + side + 6, neuronsX = barX + 8 + 44;
     const thumbs = Math.max(1, width);
     const neuronsH = thumbs * (THUMB + thumbGap);
     const columns = Math.max(1, hiddenLayers);
@@ -416,6 +417,13 @@ export class Playground {
     };
     dot(this.#trainX, this.#trainY, false);
     dot(this.#testX, this.#testY, true);
+    // the colour bar of the regions: p from 1 (top) to 0, through the same lightened colour map
+    const barValues = Float32Array.from({ length: side * 8 }, (_, i) => 1 - Math.floor(i / 8) / (side - 1));
+    c.heatmap(barX, top, barValues, 0, side, 8, 8, -0.35, 1.35, 1);
+    c.frame(barX, top, 8, side);
+    c.text(barX + 11, top, 'p=1', MUTED, { size: TEXT_SIZE - 3 });
+    c.text(barX + 11, top + side / 2 - 5, '0.5', MUTED, { size: TEXT_SIZE - 3 });
+    c.text(barX + 11, top + side - 9, '0', MUTED, { size: TEXT_SIZE - 3 });
 
     // hidden neurons: one column per layer, each neuron's output over the plane in its own range
     if (hiddenLayers === 0) {
