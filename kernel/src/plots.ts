@@ -177,7 +177,7 @@ export function decisionRegions(model: ScoreModel, points: Tensor | readonly (re
     const m = Math.max(Math.abs(lo - threshold), Math.abs(hi - threshold)) || 1;
     data.push({
       type: 'heatmap', name: 'f(x)', x: gx, y: gy, z, zmin: threshold - m, zmax: threshold + m, showlegend: false,
-      colorscale: [[0, '#8fb0e0'], [0.5, '#ffffff'], [1, '#eb9aa5']], colorbar: { title: 'f(x)' }, hoverinfo: 'x+y+z',
+      colorscale: [[0, '#8fb0e0'], [0.5, '#ffffff'], [1, '#eb9aa5']], colorbar: { title: { text: 'f(x)' } }, hoverinfo: 'x+y+z',
     });
     boundaries.push(contourLines(scores, gx, gy, threshold));
   } else {
@@ -193,7 +193,7 @@ export function decisionRegions(model: ScoreModel, points: Tensor | readonly (re
     for (let c = 0; c < k; c++) colorscale.push([c / k, REGION_COLORS[c % REGION_COLORS.length]], [(c + 1) / k, REGION_COLORS[c % REGION_COLORS.length]]);
     data.push({
       type: 'heatmap', name: 'predicted class', x: gx, y: gy, z, zmin: -0.5, zmax: k - 0.5, showlegend: false, colorscale,
-      colorbar: { title: 'class', tickvals: names.slice(0, k).map((_, c) => c), ticktext: names.slice(0, k) },
+      colorbar: { title: { text: 'class' }, tickvals: names.slice(0, k).map((_, c) => c), ticktext: names.slice(0, k) },
     });
     // NOTE: class c's edge is where its score meets the best other score: s_c − max_{j≠c} s_j = 0 (smooth, unlike the class grid)
     for (let c = 0; c < k; c++) {
@@ -223,6 +223,9 @@ export function decisionRegions(model: ScoreModel, points: Tensor | readonly (re
     layout: {
       title: opts.title ?? 'decision regions', width: opts.width ?? 600, height: opts.height ?? 520,
       xaxis: { title: opts.xlabel ?? 'x₁', range: extent[0] }, yaxis: { title: opts.ylabel ?? 'x₂', range: extent[1] },
+      // NOTE: plotly's legend goes under the plot, in one row, as the static drawing has it: on the right it covers the colour bar.
+      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.14, yanchor: 'top' },
+      margin: { b: 90 },
     },
   });
 }
