@@ -283,7 +283,25 @@ export function figureScene(spec: FigureSpec): Scene {
   shapes.push({ kind: 'rect', x: px0, y: py1, w: px1 - px0, h: py0 - py1, fill: '#f4f6fa' });
   if (title) text(W / 2, 20, title, { size: 14, anchor: 'middle' });
 
-  // heatmaps first, under the grid lines and traces
+  if (xScale) {
+    const categorical = xScale.labels !== null;
+    xScale.ticks.forEach((t, k) => {
+      const x = project(xScale, t, px0, px1);
+      if (x < px0 - 0.5 || x > px1 + 0.5) return;
+      if (!categorical) shapes.push({ kind: 'line', points: [[x, py1], [x, py0]], stroke: '#ffffff', width: 1, dash: [] });
+      text(x, py0 + 14, xScale.labels ? xScale.labels[k] : fmtNum(t, 3), { color: '#444444', anchor: 'middle' });
+    });
+  }
+  const axisTitle = (a: Axis | undefined) => titleText(a?.title);
+  if (yScale) {
+    yScale.ticks.forEach((t, k) => {
+      const y = project(yScale, t, py0, py1);
+      if (y < py1 - 0.5 || y > py0 + 0.5) return;
+      shapes.push({ kind: 'line', points: [[px0, y], [px1, y]], stroke: '#ffffff', width: 1, dash: [] });
+      text(px0 - 6, y + 4, yScale.labels ? yScale.labels[k] : fmtNum(t, 3), { color: '#444444', anchor: 'end' });
+    });
+  }
+  // heatmaps over the grid lines (as plotly: an opaque heatmap hides them), under the other traces
   if (xScale && yScale) {
     for (const g of heatmaps) {
       const z = g.trace.z!;
@@ -304,24 +322,6 @@ export function figureScene(spec: FigureSpec): Scene {
       const ya = project(yScale, g.ys[g.ys.length - 1], py0, py1), yb = project(yScale, g.ys[0], py0, py1);
       shapes.push({ kind: 'cells', x: Math.min(xa, xb), y: Math.min(ya, yb), w: Math.abs(xb - xa), h: Math.abs(yb - ya), rows, cols, rgb });
     }
-  }
-  if (xScale) {
-    const categorical = xScale.labels !== null;
-    xScale.ticks.forEach((t, k) => {
-      const x = project(xScale, t, px0, px1);
-      if (x < px0 - 0.5 || x > px1 + 0.5) return;
-      if (!categorical) shapes.push({ kind: 'line', points: [[x, py1], [x, py0]], stroke: '#ffffff', width: 1, dash: [] });
-      text(x, py0 + 14, xScale.labels ? xScale.labels[k] : fmtNum(t, 3), { color: '#444444', anchor: 'middle' });
-    });
-  }
-  const axisTitle = (a: Axis | undefined) => titleText(a?.title);
-  if (yScale) {
-    yScale.ticks.forEach((t, k) => {
-      const y = project(yScale, t, py0, py1);
-      if (y < py1 - 0.5 || y > py0 + 0.5) return;
-      shapes.push({ kind: 'line', points: [[px0, y], [px1, y]], stroke: '#ffffff', width: 1, dash: [] });
-      text(px0 - 6, y + 4, yScale.labels ? yScale.labels[k] : fmtNum(t, 3), { color: '#444444', anchor: 'end' });
-    });
   }
   if (y2Scale) {
     for (const t of y2Scale.ticks) text(px1 + 6, project(y2Scale, t, py0, py1) + 4, fmtNum(t, 3), { color: '#444444' });

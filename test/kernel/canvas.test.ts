@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCanvas } from '@napi-rs/canvas';
-import { Canvas, FONT_FILES, INK, NAN_COLOR, WHITE, fontSpec, registerFonts, textWidth } from '../../kernel/src/canvas';
+import { Canvas, FONT_FILES, INK, NAN_COLOR, WHITE, fontSpec, hexToRGB, registerFonts, textWidth } from '../../kernel/src/canvas';
 import { colormapHex, colormapRGB, colormapTable } from '../../kernel/src/colormap';
 import { colorCounts, decodePNG, pixelHex } from './png-decode';
 
@@ -120,6 +120,8 @@ describe('Canvas', () => {
 
   it('rejects a bad size or colour', () => {
     expect(() => new Canvas(0, 3)).toThrow(/positive integers, got 0x3/);
-    expect(() => new Canvas(2, 2).heatmap(0, 0, [1], 0, 1, 1, 1, 0, 1)).not.toThrow();
+    expect(() => hexToRGB('red')).toThrow(/colours are '#rrggbb', got 'red'/);
+    expect(hexToRGB('#e60050')).toEqual([230, 0, 80]);
+    expect(() => new Canvas(2, 2).rgbCells(0, 0, 1, 2, new Uint8Array(3), 1, 1)).toThrow(/expected 1x2x3 = 6 bytes, got 3/);
   });
 });
