@@ -5,8 +5,11 @@
 #   - npm packages from package-lock.json (npm ci), when node_modules is missing
 #     or stale; npm ci builds the native addon (native/build.mjs), and so does
 #     this script when the addon's sources changed since;
-#   - Debian packages: the real Fashion-MNIST (dataset-fashion-mnist) always,
-#     and with --test also what the test suite needs;
+#   - Debian packages: the real Fashion-MNIST (dataset-fashion-mnist) and the
+#     fonts the kernel draws its images' text with (DejaVu Sans for Latin,
+#     Greek and Cyrillic, WenQuanYi Micro Hei for Chinese, Japanese and
+#     Korean; kernel/src/canvas.ts registers them by path) always, and with
+#     --test also what the test suite needs;
 #   - with --bench (`npm run bench`): PyTorch and numpy for the PyTorch columns,
 #     and Debian's OpenBLAS unpacked (not installed) into .cache/openblas/.
 # As root the Debian packages are installed with apt-get; otherwise the exact
@@ -40,9 +43,9 @@ if [ -f native/build/UNAVAILABLE ]; then
   echo "nnlab setup: native backend not built: $(cat native/build/UNAVAILABLE); nnlab runs on the wasm backend"
 fi
 
-# The real Fashion-MNIST always; with --test what the tests drive: PyTorch,
-# numpy and onnx for the cross-checks, run by /usr/bin/python3.
-packages=(dataset-fashion-mnist)
+# The real Fashion-MNIST and the images' fonts always; with --test what the
+# tests drive: PyTorch, numpy and onnx for the cross-checks, run by /usr/bin/python3.
+packages=(dataset-fashion-mnist fonts-dejavu-core fonts-wqy-microhei)
 [ "$profile" = test ] && packages+=(python3-torch python3-numpy python3-onnx)
 ensure_debian_packages setup "${packages[@]}"
 

@@ -11,7 +11,7 @@ node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination=test-output/browser/report.tap \
   test/browser/lab.test.mjs test/browser/inspector.test.mjs test/browser/restart.test.mjs test/browser/plotly-offline.test.mjs test/browser/steer.test.mjs \
-  test/browser/displays.test.mjs test/browser/widgets.test.mjs test/browser/playground.test.mjs test/browser/runs.test.mjs
+  test/browser/displays.test.mjs test/browser/widgets.test.mjs test/browser/playground.test.mjs test/browser/runs.test.mjs test/browser/pictures.test.mjs
 status=$?
 # Count the tests, not the suite around them (indented TAP lines).
 pass=$(grep -c '^    ok ' test-output/browser/report.tap || true)

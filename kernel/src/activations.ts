@@ -35,7 +35,7 @@ import { ArgumentError, ShapeError } from '../../src/errors';
 import { fmtNum, fmtShape, rethrowWithContext } from './format';
 import { rememberInput } from './registry';
 import { valueStats } from './stats';
-import { blockTileRects, drawBlock, drawGrid, finiteRange, makeTile, vectorTile, type Block, type Tile, type TileScale } from './tiles';
+import { blockTileRects, drawBlock, drawGrid, finiteRange, makeTile, vectorTile, wrapWidth, type Block, type Tile, type TileScale } from './tiles';
 
 const DISPLAY = Symbol.for('Jupyter.display');
 
@@ -197,6 +197,10 @@ export interface FilterOptions {
   colormap?: ColormapName;
   /** 'per-tile' (default): each output filter to its own largest |w|; 'shared': every tile to the whole weight's. */
   scale?: TileScale;
+  /** A caption per output filter, drawn under its tile (e.g. the class names of a linear classifier's rows). */
+  labels?: readonly string[];
+  /** Tiles per row for single-channel kernels and linear rows (default 8 and 16). */
+  perRow?: number;
 }
 
 /** Weights drawn as images (see the file comment). Displayable. */
@@ -212,12 +216,6 @@ export class ImageGrid {
       [MIME.images]: this.payload,
     };
   }
-}
-
-/** The grid width that fits `perRow` tiles of h x w (as tiles.ts lays them out: upscaled towards 56 px, 3 px gaps). */
-function wrapWidth(perRow: number, h: number, w: number): number {
-  const scale = Math.max(1, Math.min(8, Math.floor(56 / Math.max(h, w))));
-  return perRow * (w * scale + 3) + 4;
 }
 
 function symmetric(values: ArrayLike<number>, start: number, n: number): [number, number] {
@@ -259,9 +257,10 @@ export function filterImages(weightOrLayer: Tensor | Module, opts: FilterOptions
       const [th, tw] = shape.length === 3 ? [cin, kw] : [kh, kw];
       const n = Math.min(cout, opts.maxFilters ?? 64);
       for (let o = 0; o < n; o++) tiles.push(makeTile(values, o * per, th, tw, 96, symmetric_(o * per, per)));
-      rows = Math.ceil(n / 8);
-      cols = Math.min(n, 8);
-      maxWidth = wrapWidth(8, th, tw);
+      const perRow = opts.perRow ?? 8;
+      rows = Math.ceil(n / perRow);
+      cols = Math.min(n, perRow);
+      maxWidth = wrapWidth(perRow, th, tw, !!opts.labels);
     } else {
       const nOut = Math.min(cout, opts.maxFilters ?? 32), nIn = Math.min(cin, opts.maxInputs ?? 16);
       for (let o = 0; o < nOut; o++) {
@@ -279,9 +278,10 @@ export function filterImages(weightOrLayer: Tensor | Module, opts: FilterOptions
     if (img && img[0] * img[1] === inp) {
       const n = Math.min(out, opts.maxFilters ?? 64);
       for (let o = 0; o < n; o++) tiles.push(makeTile(values, o * inp, img[0], img[1], 96, symmetric_(o * inp, inp)));
-      rows = Math.ceil(n / 16);
-      cols = Math.min(n, 16);
-      maxWidth = wrapWidth(16, img[0], img[1]);
+      const perRow = opts.perRow ?? (opts.labels ? 10 : 16);
+      rows = Math.ceil(n / perRow);
+      cols = Math.min(n, perRow);
+      maxWidth = wrapWidth(perRow, img[0], img[1], !!opts.labels);
     } else {
       tiles.push(makeTile(values, 0, out, inp, 256, symmetric_(0, out * inp)));
       rows = cols = 1;
@@ -292,6 +292,13 @@ export function filterImages(weightOrLayer: Tensor | Module, opts: FilterOptions
   const title = `${name} ${fmtShape(shape)}`;
   const layoutNote = shape.length === 4 && shape[1] > 1 ? 'rows: output filters, columns: input channels' : 'one tile per output unit';
   const scaleNote = scale === 'shared' ? `blue < 0 < red, one scale ±${fmtNum(whole![1], 3)}` : 'blue < 0 < red, each filter to its own max |w|';
+  if (opts.labels) {
+    // one caption per output filter: on its tile, or on the first input channel's tile of its row
+    const per = shape.length === 4 && shape[1] > 1 ? Math.min(shape[1], opts.maxInputs ?? 16) : 1;
+    tiles.forEach((t, i) => {
+      if (i % per === 0 && opts.labels![i / per] !== undefined) t.caption = opts.labels![i / per];
+    });
+  }
   const constantTiles = constantIndices(tiles);
   const deadNote = constantTiles.length ? `${constantTiles.length} constant tile${constantTiles.length === 1 ? '' : 's'} crossed out` : undefined;
   const image = drawGrid([{ label: null, note: deadNote, tiles }], { colormap, title: `${title}: ${layoutNote}; ${scaleNote}`, maxWidth });

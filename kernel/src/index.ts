@@ -30,7 +30,8 @@ export { tensorBundle, tensorPayload, tensorHeatmap, type TensorViewOptions } fr
 export { summary, summaryPayload, summaryBundle, summaryText, layerTree, ModelSummary, type SummaryOptions, type SampleInput } from './summary';
 export { featureMaps, recordActivations, ActivationMaps, filterImages, ImageGrid, type FeatureMapOptions, type FilterOptions } from './activations';
 export { confusionMatrix, confusionMatrixOf, ConfusionMatrix, type ConfusionOptions } from './confusion';
-export { Figure, figureBundle, figureSvg, linePlot, type FigureSpec, type Trace, type Layout, type Axis } from './figure';
+export { Figure, figureBundle, figureSvg, figurePng, linePlot, type FigureSpec, type Trace, type Layout, type Axis } from './figure';
+export { decisionRegions, imageGrid, barChart, contourLines, type DecisionRegionOptions, type ImageGridOptions, type BarChartOptions, type ScoreModel } from './plots';
 export { runBundle, runPayload, runFigure, type RunViewOptions } from './runView';
 export { liveFit, LiveRunDisplay, displayStats, type LiveFitOptions, type DisplayStats } from './live';
 export { query, answerQuery, queryBundle } from './query';

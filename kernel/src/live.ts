@@ -11,8 +11,8 @@
  *
  * The cost measured (building the bundle and handing it to the kernel) is kept
  * on the run's live state and shown in the payload's `display` field. The
- * final update carries the chart as image/svg+xml too, for saved notebooks
- * and viewers without JavaScript.
+ * final update carries the chart as image/svg+xml and image/png too, for
+ * saved notebooks and viewers without JavaScript.
  *
  * Steering: the promise carries the run (`liveFit(...).run.pause()`); the
  * display redraws at every steering event, and the extension's controls send

@@ -40,9 +40,8 @@ import { SGD } from '../../src/optim/sgd';
 import { Generator } from '../../src/random';
 import { tensor, type Tensor } from '../../src/tensor';
 import type { MediaBundle } from '../protocol';
-import { Canvas, FRAME, INK, MUTED, WHITE } from './canvas';
+import { Canvas, FRAME, INK, LINE_HEIGHT, MUTED, TEXT_SIZE, WHITE, textWidth } from './canvas';
 import { bundleOf, display, DISPLAY } from './display';
-import { textWidth } from './font';
 import { finiteRange } from './tiles';
 import * as widgets from './widgets';
 
@@ -95,21 +94,10 @@ const EXTENT = 1.3;
 const THUMB_STEP = 2;
 const THUMB = GRID / THUMB_STEP;
 
-/** Palette entries past the fixed colours of Canvas: the two classes' points and the test-loss curve. */
-const CLASS0 = 246;
-const CLASS1 = 247;
-const TEST_CURVE = 248;
-
-/** A canvas with the colours of the Playground's points and curves added to the palette. */
-class PlaygroundCanvas extends Canvas {
-  override palette(): Uint8Array {
-    const p = super.palette();
-    p.set([16, 62, 160], CLASS0 * 3);
-    p.set([200, 60, 0], CLASS1 * 3);
-    p.set([230, 120, 20], TEST_CURVE * 3);
-    return p;
-  }
-}
+/** The colours of the two classes' points and of the test-loss curve. */
+const CLASS0 = '#103ea0';
+const CLASS1 = '#c83c00';
+const TEST_CURVE = '#e67814';
 
 function checkSettings(s: PlaygroundSettings, where: string): void {
   const fail = (name: string, expected: string, got: unknown) => {
@@ -384,11 +372,12 @@ export class Playground {
     const hiddenValues = hidden.map((h) => h.values());
     const { hiddenLayers, width } = this.#settings;
 
-    const pad = 8, line = 12;
+    const pad = 8, line = LINE_HEIGHT;
     const side = GRID * SCALE;
     const top = pad + 2 * line + 4;
     const thumbGap = 6, colGap = 14;
-    const neuronsX = pad + side + 20;
+    // NOTE: between the regions and the neurons, the colour bar of p (a strip and its labels)
+    const barX = pad + side + 6, neuronsX = barX + 8 + 44;
     const thumbs = Math.max(1, width);
     const neuronsH = thumbs * (THUMB + thumbGap);
     const columns = Math.max(1, hiddenLayers);
@@ -396,10 +385,10 @@ export class Playground {
     const curveTop = top + Math.max(side, neuronsH + line) + 12;
     const curveH = 72;
     const H = curveTop + line + curveH + pad + line;
-    const c = new PlaygroundCanvas(W, H, 'coolwarm');
+    const c = new Canvas(W, H, 'coolwarm');
 
     // title lines
-    c.text(pad, pad, describeSettings(this.#settings).replace(/[^\x20-\x7e]/g, ''), INK);
+    c.text(pad, pad, describeSettings(this.#settings), INK);
     c.text(pad, pad + line, `step ${stats.step}   train loss ${stats.trainLoss.toFixed(3)}   test loss ${stats.testLoss.toFixed(3)}   test accuracy ${(100 * stats.testAccuracy).toFixed(1)}%`, MUTED);
 
     // decision regions: p through the colour map, a little lighter than full strength so the points stand out
@@ -428,6 +417,13 @@ export class Playground {
     };
     dot(this.#trainX, this.#trainY, false);
     dot(this.#testX, this.#testY, true);
+    // the colour bar of the regions: p from 1 (top) to 0, through the same lightened colour map
+    const barValues = Float32Array.from({ length: side * 8 }, (_, i) => 1 - Math.floor(i / 8) / (side - 1));
+    c.heatmap(barX, top, barValues, 0, side, 8, 8, -0.35, 1.35, 1);
+    c.frame(barX, top, 8, side);
+    c.text(barX + 11, top, 'p=1', MUTED, { size: TEXT_SIZE - 3 });
+    c.text(barX + 11, top + side / 2 - 5, '0.5', MUTED, { size: TEXT_SIZE - 3 });
+    c.text(barX + 11, top + side - 9, '0', MUTED, { size: TEXT_SIZE - 3 });
 
     // hidden neurons: one column per layer, each neuron's output over the plane in its own range
     if (hiddenLayers === 0) {
@@ -461,16 +457,17 @@ export class Playground {
     const maxLoss = Math.max(1e-3, ...hist.map((h) => Math.max(finite(h.trainLoss), finite(h.testLoss))));
     const lastStep = Math.max(1, hist[hist.length - 1].step);
     c.text(pad, cy, maxLoss.toFixed(2), MUTED);
-    c.text(pad, cy + curveH - 8, '0', MUTED);
+    c.text(pad, cy + curveH - TEXT_SIZE, '0', MUTED);
     const xOf = (s: number) => cx + (s / lastStep) * (cw - 1);
     const yOf = (v: number) => cy + curveH - 1 - (Math.min(finite(v), maxLoss) / maxLoss) * (curveH - 1);
     for (const [key, color] of [['testLoss', TEST_CURVE], ['trainLoss', INK]] as const) {
-      for (let i = 1; i < hist.length; i++) drawLine(c, xOf(hist[i - 1].step), yOf(hist[i - 1][key]), xOf(hist[i].step), yOf(hist[i][key]), color);
+      c.polyline(hist.map((h) => [xOf(h.step), yOf(h[key])]), color, 1.5);
     }
     c.text(cx, cy + curveH + 3, '0', MUTED);
     const stepLabel = `step ${lastStep}`;
     c.text(cx + cw - textWidth(stepLabel), cy + curveH + 3, stepLabel, MUTED);
-    return new PlaygroundFrame(c.toPNG(), stats, this.settings, W, H);
+    // NOTE: a fast deflate level: a frame is redrawn many times a second and replaced at once.
+    return new PlaygroundFrame(c.toPNG(2), stats, this.settings, W, H);
   }
 
   /**
@@ -555,27 +552,6 @@ export class Playground {
 
 function finite(v: number): number {
   return Number.isFinite(v) ? v : 0;
-}
-
-/** A 1-px line from (x0, y0) to (x1, y1) (Bresenham). */
-function drawLine(c: Canvas, x0: number, y0: number, x1: number, y1: number, color: number): void {
-  let [ax, ay, bx, by] = [x0, y0, x1, y1].map(Math.round);
-  const dx = Math.abs(bx - ax), dy = -Math.abs(by - ay);
-  const sx = ax < bx ? 1 : -1, sy = ay < by ? 1 : -1;
-  let err = dx + dy;
-  for (;;) {
-    c.fillRect(ax, ay, 1, 1, color);
-    if (ax === bx && ay === by) return;
-    const e2 = 2 * err;
-    if (e2 >= dy) {
-      err += dy;
-      ax += sx;
-    }
-    if (e2 <= dx) {
-      err += dx;
-      ay += sy;
-    }
-  }
 }
 
 /** L2 slider: log₁₀ λ from L2_MIN_EXP to −1; its leftmost position means λ = 0 (TensorFlow Playground's "none"). */

@@ -15,7 +15,7 @@
 import type { TrainingRun } from '../../src/train';
 import type { RunEventKind } from '../../src/train';
 import { MIME, type EpochPayload, type MediaBundle, type RunEventPayload, type RunPayload } from '../protocol';
-import { figureSvg, svgImg, type FigureSpec, type Trace } from './figure';
+import { figureScene, sceneSvg, scenePng, svgImg, type FigureSpec, type Trace } from './figure';
 import { escapeHtml, fmtCount, fmtDuration, fmtNum, htmlTable, textTable } from './format';
 import { liveRunState } from './registry';
 import { finiteOrNull } from './stats';
@@ -243,19 +243,25 @@ export function runHtml(p: RunPayload, chartSvg: string): string {
 /**
  * The bundle of a run: text/plain, text/html (progress, chart as a static
  * SVG image, epoch table), plotly JSON of the chart, and nnlab's run JSON.
- * With `staticImage` (the final update of a live display) also the chart as
- * image/svg+xml.
+ * With `staticImage` (the final update of a live display, and `display(run)`)
+ * also the chart as image/svg+xml and image/png (what GitHub, nbviewer and VS
+ * Code show of a saved notebook); the live display's passing updates leave the
+ * PNG out (they are replaced within the second).
  */
 export function runBundle(run: TrainingRun, opts: RunViewOptions & { staticImage?: boolean } = {}): MediaBundle {
   const p = runPayload(run, opts);
   const fig = runFigure(p);
-  const svg = figureSvg(fig);
+  const scene = figureScene(fig);
+  const svg = sceneSvg(scene);
   const bundle: MediaBundle = {
     'text/plain': runText(p),
     'text/html': runHtml(p, svg),
     [MIME.plotly]: fig,
     [MIME.run]: p,
   };
-  if (opts.staticImage) bundle['image/svg+xml'] = svg;
+  if (opts.staticImage) {
+    bundle['image/svg+xml'] = svg;
+    bundle['image/png'] = scenePng(scene).toString('base64');
+  }
   return bundle;
 }

@@ -13,7 +13,7 @@
 import type { Tensor } from '../../src/tensor';
 import { formatTensor } from '../../src/format';
 import { MIME, type MediaBundle, type PngImage, type TensorPayload } from '../protocol';
-import { Canvas, FRAME } from './canvas';
+import { Canvas, FRAME, TEXT_SIZE, textWidth } from './canvas';
 import { histogramSvg, svgImg } from './figure';
 import { escapeHtml, fmtNum, fmtShape, htmlTable, imgTag, statsLine } from './format';
 import { histogram, jsonNumbers, valueStats } from './stats';
@@ -33,6 +33,7 @@ export const SMALL_TENSOR = 100;
 const TABLE_1D = 64;
 const TABLE_2D = 24;
 const MAX_TILES = 64;
+const BAR_W = 10;
 
 /** The size `downsample` gives: each side divided by the smallest integer factor that brings it to at most `maxSide`. */
 export function downsampledSize(rows: number, cols: number, maxSide: number): [number, number] {
@@ -67,7 +68,8 @@ export function downsample(values: ArrayLike<number>, rows: number, cols: number
  * The heatmap of a tensor, or null when it has no image-like view:
  * 2-D [R, C] as one image; 3-D [C, H, W] as one tile per channel; 4-D
  * [N, C, H, W] as a grid (row per sample, column per channel). All tiles share
- * the colour scale [min, max] of the finite values. At most 64 tiles.
+ * the colour scale [min, max] of the finite values, shown by a colour bar
+ * with the two values to the right of the tiles. At most 64 tiles.
  */
 export function tensorHeatmap(t: Tensor, maxSide = 256): (PngImage & { tiles: number; scale: number }) | null {
   const shape = t.shape;
@@ -87,7 +89,10 @@ export function tensorHeatmap(t: Tensor, maxSide = 256): (PngImage & { tiles: nu
   const [h, w] = downsampledSize(rows, cols, perTileSide);
   const scale = Math.max(1, Math.min(16, Math.floor((tileRows * tileCols > 1 ? 64 : 160) / Math.max(h, w))));
   const gap = tileRows * tileCols > 1 ? 2 : 0;
-  const canvas = new Canvas(shownCols * (w * scale + gap) + gap || 1, shownRows * (h * scale + gap) + gap || 1);
+  const tilesW = shownCols * (w * scale + gap) + gap || 1, tilesH = shownRows * (h * scale + gap) + gap || 1;
+  const barH = Math.max(tilesH - 2, 3 * TEXT_SIZE), barSize = TEXT_SIZE - 3;
+  const barRoom = 6 + BAR_W + 4 + Math.max(...[stats.min, stats.max, 0].map((v) => textWidth(fmtNum(v, 3), barSize))) + 2;
+  const canvas = new Canvas(tilesW + barRoom, Math.max(tilesH, barH + 2));
   const plane = rows * cols;
   for (let i = 0; i < shownRows; i++) {
     for (let j = 0; j < shownCols; j++) {
@@ -98,6 +103,7 @@ export function tensorHeatmap(t: Tensor, maxSide = 256): (PngImage & { tiles: nu
       if (gap) canvas.frame(x, y, w * scale, h * scale, FRAME);
     }
   }
+  canvas.colorBar(tilesW + 6, 1, BAR_W, barH, stats.min, stats.max, { size: barSize });
   return { png: canvas.toBase64(), width: canvas.width, height: canvas.height, tiles: shownRows * shownCols, scale };
 }
 

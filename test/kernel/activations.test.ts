@@ -3,9 +3,10 @@ import { Sequential, Linear, ReLU, Conv2d, Conv1d, MaxPool2d, Flatten, LSTM, Mod
 import { MIME, type ActivationsPayload, type ImagesPayload } from '../../kernel/protocol';
 import { featureMaps, filterImages, activationTiles, recordActivations } from '../../kernel/src/activations';
 import { constantValue } from '../../kernel/src/tiles';
-import { LEVELS, LIGHT, MUTED } from '../../kernel/src/canvas';
+import { LIGHT, MUTED } from '../../kernel/src/canvas';
+import { colormapHex } from '../../kernel/src/colormap';
 import { lastInput } from '../../kernel/src/registry';
-import { decodePNG } from './png-decode';
+import { colorCounts, decodePNG } from './png-decode';
 
 manualSeed(0);
 const cnn = () => new Sequential(new Conv2d(1, 4, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(4 * 4 * 4, 3));
@@ -48,7 +49,6 @@ describe('featureMaps', () => {
     expect(p.sampleIndex).toBe(1);
     const img = decodePNG(maps.image.png);
     expect([img.width, img.height]).toEqual([maps.image.width, maps.image.height]);
-    expect(img.colorType).toBe(3);
     const layerImg = decodePNG(p.layers[1].image!.png);
     expect(layerImg.width).toBeGreaterThan(4 * 8);
     expect(maps.get('2').shape).toEqual([2, 4, 4, 4]);
@@ -91,12 +91,8 @@ function deadChannelNet() {
   return new Sequential(conv, new ReLU());
 }
 
-/** How often each palette index occurs in a PNG. */
-function indexCounts(png: string): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const v of decodePNG(png).pixels) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return counts;
-}
+/** How often each colour occurs in a PNG. */
+const indexCounts = (png: string) => colorCounts(png);
 
 describe('constant tiles and the shared scale', () => {
   it('finds constant tiles: two or more finite values, all equal', () => {
@@ -115,11 +111,11 @@ describe('constant tiles and the shared scale', () => {
     expect(conv.constantChannels).toEqual([1]); // -1 everywhere
     expect(relu.constantChannels).toEqual([1]); // 0 everywhere
     expect(maps.get('1').narrow(1, 1, 1).values().every((v) => v === 0)).toBe(true);
-    // one 8x8 tile is 7x upscaled = 56 x 56 px: the dead one is light grey and crossed out,
-    // not 3136 pixels of the colour map's middle level
+    // one 8x8 tile is 8x upscaled = 64 x 64 px: the dead one is light grey and crossed out,
+    // not 4096 pixels of the colour map's middle colour
     const counts = indexCounts(relu.image!.png);
-    const mid = (LEVELS - 1) >> 1;
-    expect(counts.get(LIGHT) ?? 0).toBeGreaterThan(56 * 56 * 0.7);
+    const mid = colormapHex('viridis', 128 / 255);
+    expect(counts.get(LIGHT) ?? 0).toBeGreaterThan(64 * 64 * 0.7);
     expect(counts.get(MUTED) ?? 0).toBeGreaterThanOrEqual(80);
     expect(counts.get(mid) ?? 0).toBeLessThan(300);
     const text = (maps as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for('Jupyter.display')]()['text/plain'];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MIME } from '../../kernel/protocol';
-import { figureBundle, figureSvg, linePlot, niceTicks, histogramSvg, Figure } from '../../kernel/src/figure';
+import { colorscaleFn, figureBundle, figurePng, figureScene, figureSvg, linePlot, niceTicks, histogramSvg, Figure } from '../../kernel/src/figure';
+import { decodePNG, pixelHex } from './png-decode';
 
 describe('niceTicks', () => {
   it('picks steps of 1, 2 or 5 times a power of ten', () => {
@@ -49,11 +50,11 @@ describe('figureSvg', () => {
 });
 
 describe('figureBundle', () => {
-  it('has plotly JSON, a static SVG and text', () => {
+  it('has plotly JSON, a static SVG, the same drawing as PNG, and text', () => {
     const fig = linePlot([{ name: 'train', y: [1, 0.5] }, { name: 'acc', y: [0.2, 0.8], yaxis: 'y2' }], { title: 't', logY: true });
     expect(fig).toBeInstanceOf(Figure);
     const b = figureBundle(fig.spec);
-    expect(Object.keys(b).sort()).toEqual([MIME.plotly, 'image/svg+xml', 'text/plain'].sort());
+    expect(Object.keys(b).sort()).toEqual([MIME.plotly, 'image/png', 'image/svg+xml', 'text/plain'].sort());
     const plotly = b[MIME.plotly] as { data: unknown[]; layout: { yaxis: { type: string }; yaxis2: unknown } };
     expect(plotly.data).toHaveLength(2);
     expect(plotly.layout.yaxis.type).toBe('log');
@@ -63,5 +64,30 @@ describe('figureBundle', () => {
   });
   it('draws histograms with one bar per bin', () => {
     expect(histogramSvg([0, 1, 2], [3, 1]).match(/<rect/g)).toHaveLength(2);
+  });
+});
+
+describe('figurePng', () => {
+  it('draws the scene the SVG is made of: a heatmap trace cell by cell, row 0 at the bottom, and its colour bar', () => {
+    const spec = { data: [{ type: 'heatmap' as const, y: [0, 1], z: [[0, 1], [2, 3]], colorscale: [[0, '#000000'], [1, '#ffffff']] as [number, string][] }], layout: { width: 300, height: 200 } };
+    const png = decodePNG(figurePng(spec));
+    expect([png.width, png.height]).toEqual([300, 200]);
+    const cells = figureScene(spec).shapes.find((s) => s.kind === 'cells')!;
+    if (cells.kind !== 'cells') throw new Error('no heatmap');
+    const at = (fx: number, fy: number) => pixelHex(png, Math.round(cells.x + fx * cells.w), Math.round(cells.y + fy * cells.h));
+    const grey = (t: number) => '#' + colorscaleFn([[0, '#000000'], [1, '#ffffff']])(t).map((v) => v.toString(16).padStart(2, '0')).join('');
+    expect(at(0.25, 0.75)).toBe(grey(0)); // z[0][0] = 0 bottom left
+    expect(at(0.75, 0.75)).toBe(grey(1 / 3));
+    expect(at(0.25, 0.25)).toBe(grey(2 / 3));
+    expect(at(0.75, 0.25)).toBe(grey(1)); // z[1][1] = 3 top right
+    expect(figureScene(spec).shapes.filter((s) => s.kind === 'cells')).toHaveLength(2); // the heatmap and its colour bar
+    expect(figureSvg(spec)).toContain('<image');
+  });
+  it('names categorical ticks and draws Chinese titles as text', () => {
+    const spec = { data: [{ type: 'bar' as const, x: [0, 1], y: [1, 2] }], layout: { title: '分数', xaxis: { tickvals: [0, 1], ticktext: ['猫 cat', '狗 dog'] } } };
+    const texts = figureScene(spec).shapes.flatMap((s) => (s.kind === 'text' ? [s.text] : []));
+    expect(texts).toEqual(expect.arrayContaining(['分数', '猫 cat', '狗 dog']));
+    const withTitle = decodePNG(figurePng(spec)), without = decodePNG(figurePng({ ...spec, layout: { ...spec.layout, title: '??' } }));
+    expect(Buffer.from(withTitle.pixels).equals(Buffer.from(without.pixels))).toBe(false);
   });
 });

@@ -38,7 +38,9 @@ describe('liveFit', () => {
     expect(ids.size).toBe(1);
     const last = messages[messages.length - 1][0].data;
     expect(last['image/svg+xml']).toMatch(/^<svg/);
+    expect(last['image/png']).toMatch(/^iVBORw0KGgo/); // base64 of the PNG signature
     expect(messages[1][0].data['image/svg+xml']).toBeUndefined();
+    expect(messages[1][0].data['image/png']).toBeUndefined();
     const payload = last[MIME.run] as RunPayload;
     expect(payload).toMatchObject({ name: 'toy', status: 'completed', totalEpochs: 3 });
     expect(payload.hyperparameters).toEqual({ epochs: 3, lr: 0.1, optimizer: 'SGD', batchSize: 32 });

@@ -1,17 +1,15 @@
 /**
- * A small PNG reader for the tests (8-bit indexed or RGB, filter 0 rows, as
- * kernel/src/png.ts writes): checks signature and every chunk's CRC, and
- * returns the size, colour type, palette and pixels.
+ * Reads the PNGs the kernel draws, for the tests: Skia decodes them (the
+ * tests check what a viewer would show), and the chunk list is read from the
+ * bytes. Pixels are RGBA, row-major.
  */
-import { inflateSync } from 'node:zlib';
-import { crc32 } from '../../kernel/src/png';
+import { createCanvas, Image } from '@napi-rs/canvas';
 
 export interface DecodedPNG {
   width: number;
   height: number;
-  colorType: number;
-  palette: Uint8Array | null;
-  pixels: Uint8Array;
+  /** RGBA, 4 bytes a pixel. */
+  pixels: Uint8ClampedArray;
   chunks: string[];
 }
 
@@ -21,33 +19,32 @@ export function decodePNG(input: Buffer | string): DecodedPNG {
   signature.forEach((b, i) => {
     if (buf[i] !== b) throw new Error(`bad PNG signature at byte ${i}`);
   });
-  let pos = 8, width = 0, height = 0, colorType = -1;
-  let palette: Uint8Array | null = null;
-  const idat: Buffer[] = [];
   const chunks: string[] = [];
-  while (pos < buf.length) {
-    const len = buf.readUInt32BE(pos);
-    const type = buf.toString('latin1', pos + 4, pos + 8);
-    const data = buf.subarray(pos + 8, pos + 8 + len);
-    const crc = buf.readUInt32BE(pos + 8 + len);
-    const want = (crc32(buf.subarray(pos + 4, pos + 8 + len)) ^ 0xffffffff) >>> 0;
-    if (crc !== want) throw new Error(`bad CRC in chunk ${type}`);
-    chunks.push(type);
-    if (type === 'IHDR') {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
-      colorType = data[9];
-    } else if (type === 'PLTE') palette = new Uint8Array(data);
-    else if (type === 'IDAT') idat.push(data);
-    pos += 12 + len;
+  for (let pos = 8; pos < buf.length; pos += 12 + buf.readUInt32BE(pos)) chunks.push(buf.toString('latin1', pos + 4, pos + 8));
+  const image = new Image();
+  image.src = buf;
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  return { width: image.width, height: image.height, pixels: ctx.getImageData(0, 0, image.width, image.height).data, chunks };
+}
+
+/** '#rrggbb' of the pixel at (x, y). */
+export function pixelHex(d: DecodedPNG, x: number, y: number): string {
+  const o = (y * d.width + x) * 4;
+  return '#' + [0, 1, 2].map((c) => d.pixels[o + c].toString(16).padStart(2, '0')).join('');
+}
+
+/** How often each colour ('#rrggbb') occurs, optionally only inside the rectangle [x, y, w, h]. */
+export function colorCounts(input: Buffer | string | DecodedPNG, rect?: [number, number, number, number]): Map<string, number> {
+  const d = typeof input === 'object' && 'pixels' in input ? input : decodePNG(input);
+  const [x0, y0, w, h] = rect ?? [0, 0, d.width, d.height];
+  const counts = new Map<string, number>();
+  for (let y = y0; y < y0 + h; y++) {
+    for (let x = x0; x < x0 + w; x++) {
+      const k = pixelHex(d, x, y);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
   }
-  const channels = colorType === 2 ? 3 : 1;
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const pixels = new Uint8Array(width * height * channels);
-  for (let y = 0; y < height; y++) {
-    if (raw[y * (stride + 1)] !== 0) throw new Error(`row ${y} uses filter ${raw[y * (stride + 1)]}`);
-    pixels.set(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)), y * stride);
-  }
-  return { width, height, colorType, palette, pixels, chunks };
+  return counts;
 }

@@ -97,7 +97,7 @@ describe('runFigure and runBundle', () => {
     expect(fig.layout!.yaxis2).toMatchObject({ range: [0, 1] });
   });
 
-  it('has text, HTML with a static chart, plotly and run JSON; the static SVG on request', () => {
+  it('has text, HTML with a static chart, plotly and run JSON; the static SVG and PNG on request', () => {
     const run = makeRun();
     const b = runBundle(run);
     expect(Object.keys(b).sort()).toEqual([MIME.plotly, MIME.run, 'text/html', 'text/plain'].sort());
@@ -107,7 +107,9 @@ describe('runFigure and runBundle', () => {
     expect((b[MIME.run] as RunPayload).epochs).toHaveLength(2);
     const final = runBundle(run, { staticImage: true });
     expect(final['image/svg+xml']).toMatch(/^<svg/);
-    expect(JSON.stringify(final).length).toBeLessThan(100_000);
+    expect(Buffer.from(final['image/png'] as string, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    expect(b['image/png']).toBeUndefined();
+    expect(JSON.stringify(final).length).toBeLessThan(150_000);
   });
 
   it('stays small for a long run', () => {
