@@ -142,6 +142,8 @@ c.Spawner.start_timeout = int(env("NNLAB_HUB_START_TIMEOUT", "120"))
 c.Spawner.http_timeout = int(env("NNLAB_HUB_START_TIMEOUT", "120"))
 c.Spawner.mem_limit = env("NNLAB_HUB_MEM_LIMIT", "2G")
 c.Spawner.environment = {"NNLAB_MEMORY_INTERVAL_MS": env("NNLAB_MEMORY_INTERVAL_MS", "250")}
+if env("NNLAB_COURSE_SOURCE"):  # a course folder other than the project's notebooks/
+    c.Spawner.environment["NNLAB_COURSE_SOURCE"] = env("NNLAB_COURSE_SOURCE")
 
 
 def owner_only_home(spawner):

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A student's single-user server, started by JupyterHub (c.Spawner.cmd in
 # hub/jupyterhub_config.py) as the student, in the student's home:
-#   1. brings the student's copy of the course (~/nnlab) up to date
-#      (hub/python/nnlab_course.py: new notebooks appear, edits stay);
+#   1. brings the student's copy of the course (~/nnlab) up to date from
+#      the project's notebooks/ (NNLAB_COURSE_SOURCE, set in the hub's
+#      environment, names another folder; hub/python/nnlab_course.py: new
+#      notebooks appear, edits stay);
 #   2. links ~/node_modules to the project's, so `import 'nnlab'` resolves
 #      from notebooks in ~/nnlab as it does inside the project;
 #   3. execs jupyterhub-singleuser (jupyter-server 1.23 with JupyterHub's
@@ -14,9 +16,10 @@ set -euo pipefail
 hub_dir="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$hub_dir")"
 course="${NNLAB_COURSE_DIR:-$HOME/nnlab}"
+source_dir="${NNLAB_COURSE_SOURCE:-$root/notebooks}"
 
 cd "$HOME"
-/usr/bin/python3 "$hub_dir/python/nnlab_course.py" "$root/notebooks" "$course"
+/usr/bin/python3 "$hub_dir/python/nnlab_course.py" "$source_dir" "$course"
 if [ "$(readlink "$HOME/node_modules" 2>/dev/null || true)" != "$root/node_modules" ]; then
   rm -rf "$HOME/node_modules"
   ln -s "$root/node_modules" "$HOME/node_modules"

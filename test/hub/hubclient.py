@@ -138,8 +138,9 @@ class Student:
                 outputs.append({"msg_type": kind, **reply["content"]})
         return status, outputs
 
-    async def run_notebook(self, path, timeout=600):
-        """Runs every code cell of the notebook PATH on the student's own server; returns seconds."""
+    async def run_notebook(self, path, timeout=600, shutdown=True):
+        """Runs every code cell of the notebook PATH on the student's own server in a new
+        kernel (shut down afterwards unless shutdown is False); returns seconds."""
         r = self.api("GET", f"/contents/{path}?content=1")
         if r.status_code != 200:
             raise HubError(f"{self.name}: GET contents {path}: HTTP {r.status_code}")
@@ -156,4 +157,6 @@ class Student:
                     raise HubError(f"{self.name}: {path} cell {i + 1} of {len(cells)} ended {status}: {errors[:1]}")
         finally:
             ws.close()
+            if shutdown:
+                self.api("DELETE", f"/kernels/{kernel_id}")
         return time.time() - t0
