@@ -160,6 +160,8 @@ class MemoryWatch:
             serialize_msg_to_ws_v1 = None
         content = {"ename": "MemoryError", "evalue": text, "traceback": [f"\x1b[0;31mMemoryError\x1b[0m: {text}"]}
         parent = self.busy_parent.get(kernel_id, {})
+        if not parent:
+            self.log.warning("nnlab memory: kernel %s was not running a cell we know of; the notebook shows only the restart", kernel_id)
         for key, handler in list(ZMQChannelsHandler._open_sessions.items()):
             if not key.startswith(kernel_id + ":"):
                 continue

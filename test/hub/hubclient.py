@@ -7,6 +7,11 @@ Used by test/hub/test_hub.py and bench/hub-load.py. Debian's Python
 
 import asyncio
 import json
+import os
+import pwd
+import signal
+import socket
+import subprocess
 import time
 import uuid
 
@@ -15,8 +20,74 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 class HubError(Exception):
     pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def remove_user(name):
+    """Stops the user's processes (by pid) and deletes the user and home."""
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return
+    for _ in range(20):
+        pids = subprocess.run(["ps", "-o", "pid=", "-u", name], capture_output=True, text=True).stdout.split()
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.2)
+    subprocess.run(["userdel", "--remove", name], capture_output=True)
+
+
+class Hub:
+    """hub/hub.sh in its own process group, its log in LOG_DIR/hub.log."""
+
+    def __init__(self, env, log_dir):
+        self.env = env
+        self.log_dir = log_dir
+        self.proc = None
+        self.url = f"http://127.0.0.1:{env['NNLAB_HUB_PORT']}"
+
+    def start(self, timeout=90):
+        os.makedirs(self.log_dir, exist_ok=True)
+        with open(os.path.join(self.log_dir, "hub.log"), "ab") as log:
+            self.proc = subprocess.Popen(["bash", os.path.join(ROOT, "hub", "hub.sh")], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            if self.proc.poll() is not None:
+                raise HubError(f"hub.sh exited with {self.proc.returncode}; see {self.log_dir}/hub.log")
+            try:
+                if requests.get(f"{self.url}/hub/api", timeout=2).status_code == 200:
+                    return time.time() - t0
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise HubError(f"the hub did not answer within {timeout} s; see {self.log_dir}/hub.log")
+
+    def stop(self):
+        """SIGTERM to the hub (it stops its proxy; students' servers keep running)."""
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+
+
 
 
 class Student:
