@@ -10,7 +10,7 @@ the notebook while the other students' kernels keep running; the hub restarts
 without losing users, running servers or notebooks, and a course update
 reaches every student without touching their edits.
 
-Run as root: /usr/bin/python3 -m unittest -v test/hub/test_hub.py (scripts/test-hub.sh).
+Run as root: /usr/bin/python3 test/hub/test_hub.py (or scripts/test-hub.sh).
 The users, their homes and their processes are removed afterwards.
 """
 
