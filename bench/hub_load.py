@@ -8,8 +8,11 @@ the server's REST API and the kernel websocket. Meanwhile a sampler reads the
 resident memory of every process of each student from /proc twice a second.
 
 Prints one table: spawn time and notebook wall time (median, worst), memory
-per student (idle server, server + kernel after import, peak), peak in total
-(all students together, and the hub with its proxy), failures. Users, homes and
+per student (server alone, peak while the notebook runs, after it with its
+kernel still open), peak in total (all students together, and the hub with
+its proxy), failures. Memory is PSS (/proc/PID/smaps_rollup: shared pages
+split among the processes sharing them, so totals count node's and Python's
+code once). Users, homes and
 processes are removed afterwards.
 
 usage: hub_load.py [--students N] [--notebook 02-mlp.ipynb] [--timeout SECONDS] [--mem-limit 2G]
@@ -34,41 +37,53 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1 << 20
 
 
-def rss_by_uid(uids):
-    """{uid: resident bytes of all its processes}, plus the hub's tree under key 'hub'."""
+def pss(pid):
+    """Proportional set size of one process in bytes: its private pages plus its share
+    of pages it shares (node's and Python's code, libraries), so sums over
+    processes count shared memory once."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def pss_by_uid(uids):
+    """{uid: PSS bytes of all its processes}."""
     out = dict.fromkeys(uids, 0)
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             uid = os.stat(f"/proc/{entry}").st_uid
-            if uid not in out:
-                continue
-            with open(f"/proc/{entry}/statm") as f:
-                out[uid] += int(f.read().split()[1]) * PAGE
-        except (OSError, ValueError, IndexError):
+            if uid in out:
+                out[uid] += pss(entry)
+        except (OSError, ValueError):
             continue
     return out
 
 
-def tree_rss(root_pid):
-    children, rss = {}, {}
+def tree_pss(root_pid, skip_uids):
+    """PSS of root_pid and its descendants, leaving out processes of skip_uids."""
+    children = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
                 stat = f.read()
-            with open(f"/proc/{entry}/statm") as f:
-                rss[int(entry)] = int(f.read().split()[1]) * PAGE
-        except (OSError, ValueError, IndexError):
+        except OSError:
             continue
         ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
         children.setdefault(ppid, []).append(int(entry))
     total, todo = 0, [root_pid]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        try:
+            if os.stat(f"/proc/{pid}").st_uid not in skip_uids:
+                total += pss(pid)
+        except (OSError, ValueError):
+            pass
         todo.extend(children.get(pid, []))
     return total
 
@@ -84,11 +99,11 @@ class Sampler(threading.Thread):
 
     def run(self):
         while not self.stop.is_set():
-            now = rss_by_uid(self.uids)
+            now = pss_by_uid(self.uids)
             for uid, n in now.items():
                 self.peak[uid] = max(self.peak[uid], n)
             self.peak_total = max(self.peak_total, sum(now.values()))
-            self.peak_hub = max(self.peak_hub, tree_rss(self.hub_pid) - sum(rss_by_uid(self.uids).values()))
+            self.peak_hub = max(self.peak_hub, tree_pss(self.hub_pid, set(self.uids)))
             self.stop.wait(self.every)
 
 
@@ -146,8 +161,10 @@ def main():
                 barrier.wait(60)
                 s.login()
                 r["spawn"] = s.start_server(timeout=300)
-                r["idle"] = rss_by_uid([pwd.getpwnam(s.name).pw_uid])[pwd.getpwnam(s.name).pw_uid]
-                r["notebook"] = asyncio.new_event_loop().run_until_complete(s.run_notebook(args.notebook, timeout=max(10, deadline - time.time())))
+                uid = pwd.getpwnam(s.name).pw_uid
+                r["idle"] = pss_by_uid([uid])[uid]
+                r["notebook"] = asyncio.new_event_loop().run_until_complete(s.run_notebook(args.notebook, timeout=max(10, deadline - time.time()), shutdown=False))
+                r["after"] = pss_by_uid([uid])[uid]  # the notebook's kernel still open, idle
             except Exception as err:
                 errors[s.name] = f"{type(err).__name__}: {err}"
 
@@ -176,8 +193,9 @@ def main():
         print("|---|---|")
         print(f"| spawn (login done -> server ready), s | {stats('spawn')} |")
         print(f"| {args.notebook} wall time, s | {stats('notebook')} |")
-        print(f"| idle server per student, MB | {stats('idle', MB, '{:.0f}')} |")
-        print(f"| peak per student (server + kernel), MB | {statistics.median(peaks):.0f} / {max(peaks):.0f} |")
+        print(f"| per student, server started, no kernel, MB | {stats('idle', MB, '{:.0f}')} |")
+        print(f"| per student, peak while the notebook runs, MB | {statistics.median(peaks):.0f} / {max(peaks):.0f} |")
+        print(f"| per student, after the notebook (its kernel open, idle), MB | {stats('after', MB, '{:.0f}')} |")
         print(f"| peak of all students together, MB | {sampler.peak_total / MB:.0f} |")
         print(f"| hub + proxy peak, MB | {sampler.peak_hub / MB:.0f} |")
         print(f"| whole run, s | {wall:.0f} |")
