@@ -28,7 +28,9 @@ What this configures (Debian 12's JupyterHub 3.0, configurable-http-proxy):
   user database (SQLite) lives there too.
 - **Limits**: NNLAB_HUB_MEM_LIMIT per student server (default 2G: MEM_LIMIT,
   enforced by hub/python/nnlab_memory.py, which stops the biggest kernel with
-  a message in the notebook); NNLAB_HUB_MAX_SERVERS servers at once (default
+  a message in the notebook; and a hard cap, NNLAB_HUB_HARD_LIMIT_FACTOR x
+  that (default 1.25; 0 for none), by a memory cgroup per server,
+  hub/python/nnlab_cgroup.py, for allocations faster than the watch); NNLAB_HUB_MAX_SERVERS servers at once (default
   30, c.JupyterHub.active_server_limit; the 31st student is asked to retry);
   idle servers stopped after NNLAB_HUB_IDLE_TIMEOUT seconds (default 3600,
   hub/python/nnlab_culler.py run as a hub service).
@@ -50,6 +52,8 @@ from jupyterhub.auth import DummyAuthenticator
 c = get_config()  # noqa: F821 (provided by JupyterHub)
 
 HUB_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HUB_DIR, "python"))
+from nnlab_cgroup import NnlabSpawner  # noqa: E402
 ROOT = os.path.dirname(HUB_DIR)
 STATE = os.path.abspath(os.environ.get("NNLAB_HUB_STATE") or os.path.join(ROOT, ".hub-state"))
 env = os.environ.get
@@ -135,7 +139,8 @@ else:
     c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
 
 # --- each student's server
-c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+c.JupyterHub.spawner_class = NnlabSpawner  # LocalProcessSpawner + a memory cgroup per server
+c.NnlabSpawner.hard_limit_factor = float(env("NNLAB_HUB_HARD_LIMIT_FACTOR", "1.25"))
 c.Spawner.cmd = [os.path.join(HUB_DIR, "singleuser.sh")]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = int(env("NNLAB_HUB_START_TIMEOUT", "120"))

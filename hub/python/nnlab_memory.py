@@ -8,7 +8,10 @@ start), read from /proc. When the total passes the limit it
 
 1. tells the notebook: an ``error`` output in the cell that is running
    (``MemoryError: nnlab: this kernel used 1.2 GB; the limit for your server
-   is 1.0 GB ...``), sent on every open websocket of that kernel;
+   is 1.0 GB ...``), sent on every open websocket of that kernel. The
+   running cell is the earliest execute_request not yet answered, noted by
+   WatchedChannelsHandler, which serves the kernel websockets in place of
+   jupyter-server's own (a subclass: same checks, same protocol);
 2. kills the kernel with the most memory (SIGKILL to its process tree);
    jupyter-server's restarter then starts it again, empty, and the lab shows
    the kernel restarting.
@@ -18,13 +21,17 @@ The server itself and other students' servers are not touched. Options (env):
 
 NOTE: polling cannot stop an allocation faster than the interval; a kernel
 that grows by more than (limit - usage) within 250 ms goes past the limit
-for that long before it is stopped.
+for that long. The hard cap for that is the memory cgroup the hub puts each
+server in (hub/python/nnlab_cgroup.py).
 """
 
 import json
 import os
 import signal
 
+from jupyter_server.base.zmqhandlers import deserialize_msg_from_ws_v1, serialize_msg_to_ws_v1
+from jupyter_server.services.kernels.handlers import ZMQChannelsHandler, _kernel_id_regex
+from jupyter_server.utils import url_path_join
 from tornado.ioloop import PeriodicCallback
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -79,50 +86,57 @@ def tree(root, table):
     return out
 
 
+def _bytes(part):
+    return getattr(part, "bytes", part)  # a zmq Frame or bytes
+
+
+class WatchedChannelsHandler(ZMQChannelsHandler):
+    """The kernel websocket, noting each execute_request a client sends and each
+    execute_reply the kernel gives, so that the watch can put its message in
+    the cell that is running."""
+
+    watch = None
+
+    def on_message(self, ws_msg):
+        try:
+            if self.subprotocol == "v1.kernel.websocket.jupyter.org":
+                channel, msg_list = deserialize_msg_from_ws_v1(ws_msg)
+                header = self.session.unpack(msg_list[0]) if channel == "shell" else None
+            else:
+                msg = json.loads(ws_msg) if isinstance(ws_msg, str) else {}
+                header = msg.get("header") if msg.get("channel", "shell") == "shell" else None
+            if header and header.get("msg_type") == "execute_request" and self.watch:
+                self.watch.pending.setdefault(self.kernel_id, {})[header["msg_id"]] = header
+        except Exception:  # the base class reports malformed messages
+            pass
+        return super().on_message(ws_msg)
+
+    def _on_zmq_reply(self, stream, msg_list):
+        if getattr(stream, "channel", None) == "shell" and self.watch:
+            try:
+                _, parts = self.session.feed_identities(msg_list)
+                if self.session.unpack(_bytes(parts[1])).get("msg_type") == "execute_reply":
+                    parent = self.session.unpack(_bytes(parts[2]))
+                    self.watch.pending.get(self.kernel_id, {}).pop(parent.get("msg_id"), None)
+            except Exception:
+                pass
+        return super()._on_zmq_reply(stream, msg_list)
+
+
 class MemoryWatch:
     def __init__(self, serverapp, limit):
         self.serverapp = serverapp
         self.log = serverapp.log
         self.limit = limit
-        self.busy_parent = {}  # kernel id -> header of the request the kernel is busy with
-        self.iopub = {}  # kernel id -> our own iopub stream
-
-    def follow(self, kernel_id):
-        """Listens to a kernel's iopub to know which request it is busy with."""
-        km = self.serverapp.kernel_manager
-        stream = km.connect_iopub(kernel_id)
-        session = km.get_kernel(kernel_id).session
-
-        def on_iopub(msg_list):
-            try:
-                _, parts = session.feed_identities(msg_list)
-                msg = session.deserialize(parts, content=True)
-            except Exception:
-                return
-            if msg["msg_type"] == "status":
-                state = msg["content"].get("execution_state")
-                if state == "busy" and msg["parent_header"].get("msg_type") == "execute_request":
-                    self.busy_parent[kernel_id] = msg["parent_header"]
-                elif state == "idle" and self.busy_parent.get(kernel_id, {}).get("msg_id") == msg[
-                    "parent_header"
-                ].get("msg_id"):
-                    self.busy_parent.pop(kernel_id, None)
-
-        stream.on_recv(on_iopub)
-        self.iopub[kernel_id] = stream
+        # kernel id -> {msg_id: header} of execute_requests sent and not yet answered, in order
+        self.pending = {}
 
     def check(self):
         km = self.serverapp.kernel_manager
         kernel_ids = set(km.list_kernel_ids())
-        for kid in list(self.iopub):
+        for kid in list(self.pending):
             if kid not in kernel_ids:
-                self.iopub.pop(kid).close()
-                self.busy_parent.pop(kid, None)
-        for kid in kernel_ids - set(self.iopub):
-            try:
-                self.follow(kid)
-            except Exception as err:  # a kernel still starting has no ports yet
-                self.log.debug("nnlab memory: cannot follow kernel %s yet: %s", kid, err)
+                del self.pending[kid]
         table = process_table()
         total = sum(table[p][1] for p in tree(os.getpid(), table))
         if total <= self.limit:
@@ -152,14 +166,11 @@ class MemoryWatch:
 
     def tell(self, kernel_id, text):
         """An error output in the running cell, on every websocket open on this kernel."""
-        from jupyter_server.services.kernels.handlers import ZMQChannelsHandler
-
-        try:
-            from jupyter_server.base.zmqhandlers import serialize_msg_to_ws_v1
-        except ImportError:
-            serialize_msg_to_ws_v1 = None
         content = {"ename": "MemoryError", "evalue": text, "traceback": [f"\x1b[0;31mMemoryError\x1b[0m: {text}"]}
-        parent = self.busy_parent.get(kernel_id, {})
+        # NOTE: the kernel runs requests in order: the one running is the earliest unanswered.
+        # The kernel is killed next, so none of them will be answered.
+        pending = self.pending.pop(kernel_id, {})
+        parent = next(iter(pending.values()), {})
         if not parent:
             self.log.warning("nnlab memory: kernel %s was not running a cell we know of; the notebook shows only the restart", kernel_id)
         for key, handler in list(ZMQChannelsHandler._open_sessions.items()):
@@ -167,7 +178,7 @@ class MemoryWatch:
                 continue
             try:
                 msg = handler.session.msg("error", content, parent=parent)
-                if handler.subprotocol == "v1.kernel.websocket.jupyter.org" and serialize_msg_to_ws_v1:
+                if handler.subprotocol == "v1.kernel.websocket.jupyter.org":
                     handler.write_message(serialize_msg_to_ws_v1(msg, "iopub", handler.session.pack), binary=True)
                 else:
                     msg["channel"] = "iopub"
@@ -184,5 +195,9 @@ def _load_jupyter_server_extension(serverapp):
     limit = parse_bytes(limit_text)
     interval = int(os.environ.get("NNLAB_MEMORY_INTERVAL_MS", "250"))
     watch = MemoryWatch(serverapp, limit)
+    WatchedChannelsHandler.watch = watch
+    # NOTE: handlers added by extensions are matched before the server's own, so this one serves the route.
+    route = url_path_join(serverapp.base_url, r"/api/kernels/%s/channels" % _kernel_id_regex)
+    serverapp.web_app.add_handlers(".*$", [(route, WatchedChannelsHandler)])
     serverapp.log.info("nnlab memory: limit %s for this server, checked every %d ms", human(limit), interval)
     PeriodicCallback(watch.check, interval).start()

@@ -168,7 +168,8 @@ class Student:
 
     async def connect(self, kernel_id, owner=None):
         url = self.server_url(owner).replace("http", "ws", 1) + f"/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
-        return await websocket_connect(HTTPRequest(url, headers=self.auth()))
+        # NOTE: the server answers once the kernel is ready, which on a loaded machine takes a while.
+        return await websocket_connect(HTTPRequest(url, headers=self.auth(), connect_timeout=120, request_timeout=120))
 
     async def execute(self, ws, code, timeout=300):
         """Runs code on the kernel; returns (status, outputs) where outputs are iopub contents."""

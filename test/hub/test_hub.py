@@ -42,6 +42,15 @@ MEM_LIMIT = "1G"
 OUT = os.path.join(ROOT, "test-output", "hub")
 
 
+def cgroup_peak(user):
+    """The most memory the user's server cgroup has held (bytes), or None without one."""
+    for path in (f"/sys/fs/cgroup/memory/nnlab-hub/{user}/memory.max_usage_in_bytes", f"/sys/fs/cgroup/nnlab-hub/{user}/memory.peak"):
+        if os.path.exists(path):
+            with open(path) as f:
+                return int(f.read())
+    return None
+
+
 def run(coro):
     return asyncio.new_event_loop().run_until_complete(coro)
 
@@ -201,6 +210,18 @@ class TestHubForAClass(unittest.TestCase):
             for s in (a, b):
                 status, outputs = await s.execute(wss[s.name][1], "console.log(kept + 1)", timeout=60)
                 self.assertEqual((status, [o.get("text") for o in outputs]), ("ok", ["42\n"]), s.name)
+            # An allocation faster than the watch's polling: the cgroup's hard cap holds.
+            status, outputs = await c.execute(ws, "const burst = new Uint8Array(2_500_000_000).fill(1);\nconsole.log(burst.length)", timeout=60)
+            self.assertEqual(status, "restarting", f"{c.name}'s 2.5 GB burst was not stopped: {outputs}")
+            peak = cgroup_peak(c.name)
+            if peak is None:
+                print("\n    no memory cgroup here: only the soft limit was checked", file=sys.stderr)
+            else:
+                self.assertLessEqual(peak, 1.25 * (1 << 30) + (1 << 20), f"{c.name}'s server went past its hard cap")
+                print(f"\n    {c.name}'s server peaked at {peak >> 20} MB (hard cap 1280 MB)", file=sys.stderr)
+            for s in (a, b):
+                status, outputs = await s.execute(wss[s.name][1], "console.log(kept + 2)", timeout=60)
+                self.assertEqual((status, [o.get("text") for o in outputs]), ("ok", ["43\n"]), s.name)
             for s in (a, b):
                 wss[s.name][1].close()
             ws.close()
@@ -208,6 +229,15 @@ class TestHubForAClass(unittest.TestCase):
 
         seconds = run(step())
         print(f"\n    memory hog stopped after {seconds:.1f} s", file=sys.stderr)
+
+    def test_3b_the_hard_cap_is_the_students_cgroup(self):
+        for s in self.students:
+            pids = subprocess.run(["pgrep", "-u", s.name, "-f", "jupyterhub.singleuser"], capture_output=True, text=True).stdout.split()
+            self.assertEqual(len(pids), 1, f"{s.name}: {pids}")
+            with open(f"/proc/{pids[0]}/cgroup") as f:
+                groups = f.read()
+            if cgroup_peak(s.name) is not None:
+                self.assertIn(f"/nnlab-hub/{s.name}", groups)
 
     def test_4_an_edit_stays_and_the_course_update_arrives(self):
         a = self.students[0]
