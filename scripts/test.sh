@@ -5,8 +5,9 @@
 # PyTorch and onnxruntime cross-checks, every kernel of the wasm and native
 # backends against the js path in test/speed/), the op tests again on the
 # plain js path (NNLAB_BACKEND=js), then the browser tests of the
-# JupyterLab extension in Chromium, and prints one closing line
-# "nnlab tests: N passed, N failed" over all three.
+# JupyterLab extension in Chromium, then JupyterHub with three students
+# (scripts/test-hub.sh, as root), and prints one closing line
+# "nnlab tests: N passed, N failed" over all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test || exit 1
@@ -40,12 +41,17 @@ else
   status=1
 fi
 
+echo "== JupyterHub for a class (course copy, Kubernetes recipe, a hub with three students as root)"
+bash scripts/test-hub.sh || status=1
+
 node -e '
 const fs = require("fs");
 const runs = ["test-output/vitest.json", "test-output/vitest-js.json"].map((f) => JSON.parse(fs.readFileSync(f, "utf8")));
 const [bp, bf] = process.argv.slice(1).map(Number);
-const passed = runs.reduce((n, r) => n + r.numPassedTests, bp), failed = runs.reduce((n, r) => n + r.numFailedTests, bf);
-console.log(`\npassed: vitest ${runs[0].numPassedTests}, ops again on the js path ${runs[1].numPassedTests}, browser ${bp}`);
+let hub = { passed: 0, failed: 1, skipped: 0 };
+try { hub = JSON.parse(fs.readFileSync("test-output/hub/report.json", "utf8")); } catch {}
+const passed = runs.reduce((n, r) => n + r.numPassedTests, bp + hub.passed), failed = runs.reduce((n, r) => n + r.numFailedTests, bf + hub.failed);
+console.log(`\npassed: vitest ${runs[0].numPassedTests}, ops again on the js path ${runs[1].numPassedTests}, browser ${bp}, hub ${hub.passed}${hub.skipped ? ` (${hub.skipped} skipped: not root)` : ""}`);
 console.log(`nnlab tests: ${passed} passed, ${failed} failed`);
 ' "$browser_pass" "$browser_fail" || status=1
 exit $status

@@ -23,7 +23,9 @@ from traitlets import Bool
 APP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXTENSION_DIR = os.path.dirname(APP_DIR)
 PROJECT_DIR = os.path.dirname(EXTENSION_DIR)
-STATE_DIR = os.path.join(EXTENSION_DIR, ".state")
+# Lab settings and workspaces; a JupyterHub student server keeps its own in
+# its home (hub/singleuser.sh sets NNLAB_LAB_STATE_DIR).
+STATE_DIR = os.environ.get("NNLAB_LAB_STATE_DIR") or os.path.join(EXTENSION_DIR, ".state")
 
 # Configuration files on disk (~/.jupyter, /etc/jupyter) must not change this
 # app; the command line still can.
@@ -98,6 +100,7 @@ class NnlabLabApp(LabServerApp):
 
     def initialize_settings(self):
         super().initialize_settings()
+        os.makedirs(STATE_DIR, exist_ok=True)
         page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
         page_config["exposeAppInBrowser"] = self.expose_app
         page_config.setdefault("buildAvailable", False)
