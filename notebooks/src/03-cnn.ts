@@ -369,7 +369,8 @@ nn.noGrad(() => {
   console.log(`conv 5×5 (${convLayer.numParameters()} weights): max |response(shifted image) − shifted response| = ${convShiftErr.toExponential(1)}`);
   console.log(`fully connected 784 → 784 (${fcLayer.numParameters().toLocaleString('en')} weights): max |response(shifted image) − shifted response| = ${fcShiftErr.toFixed(3)} (its responses reach ${scale.toFixed(3)})`);
 });
-featureMaps(new nn.Sequential(sobel), nn.concat([shoe, moved3]), { name: 'the same Sobel filters on image 0 and on image 0 shifted 3 pixels right' })
+const sobelX = (t: nn.Tensor) => { const r = nn.noGrad(() => sobel.forward(t).narrow(1, 0, 1)); return r.div(r.abs().max()).add(1).div(2); };
+showImages(nn.concat([shoe, sobelX(shoe), moved3, sobelX(moved3)]), 'image 0, its sobelX response, the image shifted 3 pixels right, and the same filter\'s response to it: the same map, moved 3 pixels (responses scaled to 0..1, grey = 0)');
 
 // %% [markdown]
 // ### Pooling against overfitting (池化与过拟合)
