@@ -48,6 +48,58 @@ const neuron = nn.Perceptron.fromWeights([0.5, -1.0, 2.0], -0.5);
 console.log('decisionFunction:', neuron.decisionFunction([[1.0, 0.5, 0.75]]).toArray(), ' predict:', neuron.predict([[1.0, 0.5, 0.75]]).toArray());
 
 // %% [markdown]
+// ### Why a step is hard to train (阶跃函数 vs sigmoid)
+//
+// The step jumps from 0 to 1 at `z = 0`. Near the boundary a tiny change of the input flips the
+// output, while a sigmoid `σ(z) = 1/(1 + e⁻ᶻ)` of the same `z` barely moves. And the step's slope is
+// 0 everywhere else, so it tells a learning rule nothing about which way to move a weight; the sigmoid's
+// slope is never 0. Below: the neuron above on an input near its boundary, nudged by 0.004 in `x₃`,
+// then the slope `∂output/∂w₃` (autograd for the sigmoid; the step's is 0 on both sides of the jump).
+
+// %%
+const near = [1.0, 0.5, 0.251];                       // z = 0.002: just above the boundary
+const nudged = [1.0, 0.5, 0.247];                     // x₃ lowered by 0.004: z = −0.006
+const zOf = (v: number[]) => v.reduce((s, xi, i) => s + wv[i] * xi, b);
+const sigmoidOut = (v: number[]) => nn.tensor(v).matmul(w).add(b).sigmoid().item();
+for (const [label, v] of [['x ', near], ["x′", nudged]] as [string, number[]][]) {
+  console.log(`${label} = [${v}]: z = ${zOf(v).toFixed(3)}, step(z) = ${step(zOf(v))}, σ(z) = ${sigmoidOut(v).toFixed(4)}`);
+}
+const stepChange = Math.abs(step(zOf(near)) - step(zOf(nudged))), sigChange = Math.abs(sigmoidOut(near) - sigmoidOut(nudged));
+console.log(`input change 0.004: step output changes by ${stepChange}, sigmoid output by ${sigChange.toFixed(4)}`);
+const wLeaf = nn.tensor([0.5, -1.0, 2.0], { requiresGrad: true });
+nn.tensor(near).matmul(wLeaf).add(b).sigmoid().backward();
+const h = 1e-3, stepSlope = (step(zOf(near) + h * near[2]) - step(zOf(near) - h * near[2])) / (2 * h);
+console.log(`slope ∂output/∂w₃ at x: sigmoid ${wLeaf.grad!.values()[2].toFixed(4)} (autograd), step ${stepSlope} (central difference, h = ${h})`);
+
+// %% [markdown]
+// Stack step neurons and the whole network is a staircase: its loss as a function of one weight is
+// flat almost everywhere. Take the 2-2-1 network of step neurons that computes XOR (built in notebook
+// 02), sweep one hidden weight from −3 to 3 in 601 steps and count where the squared error on the
+// four inputs has slope 0; the same network with sigmoids in place of the steps:
+
+// %%
+const xorInputs = [[0, 0], [0, 1], [1, 0], [1, 1]], xorTargets = [0, 1, 1, 0];
+/** Squared error of the 2-2-1 XOR network (OR and NAND hidden units, AND output) with hidden weight w₁₁ = w and activation f. */
+function xorLoss(wHidden: number, f: (z: number) => number): number {
+  return xorInputs.reduce((s, [x1, x2], i) => {
+    const h1 = f(wHidden * x1 + 2 * x2 - 1), h2 = f(-2 * x1 - 2 * x2 + 3);
+    return s + (f(2 * h1 + 2 * h2 - 3) - xorTargets[i]) ** 2;
+  }, 0);
+}
+const sigmoidFn = (zv: number) => 1 / (1 + Math.exp(-zv));
+const sweep = Array.from({ length: 601 }, (_, i) => -3 + i * 0.01);
+for (const [name, f] of [['step', step], ['sigmoid', sigmoidFn]] as [string, (z: number) => number][]) {
+  const losses = sweep.map((wv1) => xorLoss(wv1, f));
+  const flat = losses.slice(1).filter((l, i) => l === losses[i]).length;
+  console.log(`${name.padEnd(7)} network: loss takes ${new Set(losses.map((l) => l.toFixed(9))).size} distinct values over the sweep; slope 0 between ${flat} of ${losses.length - 1} neighbouring points`);
+}
+linePlot(['step', 'sigmoid'].map((name) => ({ name: `${name} neurons`, x: sweep, y: sweep.map((wv1) => xorLoss(wv1, name === 'step' ? step : sigmoidFn)) })), { title: 'loss of the XOR network against one hidden weight', xlabel: 'hidden weight w₁₁', ylabel: 'squared error on the 4 inputs', height: 320 })
+
+// %% [markdown]
+// Gradient descent needs the slope: this is why multi-layer networks are trained with smooth
+// activations (sigmoid, tanh, ReLU; notebook 02), and the perceptron rule only trains one layer.
+
+// %% [markdown]
 // ## 2 · An image is a vector (数据输入层): 28×28 → 784
 //
 // Fashion-MNIST has 70,000 greyscale 28×28 images of clothing in 10 classes (the files come from the
@@ -344,3 +396,61 @@ decisionPlot(rbfSvm, `RBF kernel (γ = 1): ${(rbfSvm.score(XR, yR) * 100).toFixe
 //
 // A single layer stays linear, whatever the training rule. Next, **02-mlp**: stacking layers with
 // activation functions (多层感知器).
+
+// %% [markdown]
+// ## Exercises (练习)
+//
+// Try each one yourself first; the solution cell below it is collapsed (click the bar or the
+// three dots to show it) and runs with the rest of the notebook.
+//
+// **1.** Find weights and a bias for a perceptron that computes OR, and one for AND. Check them on the
+// four inputs with `nn.Perceptron.fromWeights`.
+
+// %% [solution]
+const gateInputs = [[0, 0], [0, 1], [1, 0], [1, 1]];
+for (const [gate, wGate, bGate, truth] of [['OR', [1, 1], -0.5, [0, 1, 1, 1]], ['AND', [1, 1], -1.5, [0, 0, 0, 1]]] as [string, number[], number, number[]][]) {
+  const out = Array.from(nn.Perceptron.fromWeights(wGate, bGate).predict(gateInputs).values());
+  console.log(`${gate}: w = [${wGate}], b = ${bGate} → outputs ${out.join(' ')}; truth table ${truth.join(' ')}; ${out.every((v, i) => v === truth[i]) ? 'correct' : 'WRONG'}`);
+}
+
+// %% [markdown]
+// **2.** Is *T-shirt/top* (0) vs *Trouser* (1) linearly separable on our 12,000 training images?
+// Train a perceptron for up to 30 epochs and report whether it converged and its test accuracy.
+
+// %% [solution]
+const tt = twoClasses(train, 0, 1), ttTest = twoClasses(test, 0, 1);
+const pTT = new nn.Perceptron(784);
+const hTT = pTT.fit(tt.X, tt.y, { epochs: 30, generator: new nn.Generator(0) });
+console.log(`T-shirt/top vs Trouser: mistakes in the last 3 epochs ${hTT.mistakes.slice(-3).join(', ')}; converged: ${hTT.converged}; test accuracy ${(pTT.score(ttTest.X, ttTest.y) * 100).toFixed(1)}%`);
+
+// %% [markdown]
+// **3.** A soft-margin SVM trades margin for mistakes through `C`. Fit the linear SVM of section 5
+// with `C = 0.05` instead of 1000: is the margin `2/‖w‖` wider, and how many support vectors does it have now?
+
+// %% [solution]
+const softSvm = new nn.SVC({ kernel: 'linear', C: 0.05 }).fit(X2, y2);
+console.log(`C = 1000: margin ${svm.margin.toFixed(3)}, ${svm.supportVectors.shape[0]} support vectors, training accuracy ${(svm.score(X2, y2) * 100).toFixed(0)}%`);
+console.log(`C = 0.05: margin ${softSvm.margin.toFixed(3)}, ${softSvm.supportVectors.shape[0]} support vectors, training accuracy ${(softSvm.score(X2, y2) * 100).toFixed(0)}%`);
+console.log(`the smaller C allows points inside the band, so the band is ${softSvm.margin > svm.margin ? 'wider' : 'not wider'}`);
+
+// %% [markdown]
+// **4.** The RBF kernel's `γ` sets how far one support vector reaches. On the ring, compare γ = 0.01,
+// 1 and 100 (C = 10): training accuracy, test accuracy on a fresh ring, and the number of support vectors.
+// Which γ overfits?
+
+// %% [solution]
+function makeRing(n: number, g2: nn.Generator) {
+  const P: number[][] = [], Y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const inner = i < n / 2;
+    const radius = inner ? Math.sqrt(g2.uniform()) : 1.6 + 0.6 * g2.uniform(), angle = 2 * Math.PI * g2.uniform();
+    P.push([radius * Math.cos(angle), radius * Math.sin(angle)]);
+    Y.push(inner ? 0 : 1);
+  }
+  return { X: nn.tensor(P, { dtype: 'float64' }), y: nn.tensor(Y, { dtype: 'int32' }) };
+}
+const freshRing = makeRing(400, new nn.Generator(11));
+for (const gamma of [0.01, 1, 100]) {
+  const m = new nn.SVC({ kernel: 'rbf', gamma, C: 10 }).fit(XR, yR);
+  console.log(`γ = ${String(gamma).padEnd(4)}: training ${(m.score(XR, yR) * 100).toFixed(1)}%, fresh ring ${(m.score(freshRing.X, freshRing.y) * 100).toFixed(1)}%, ${m.supportVectors.shape[0]} support vectors`);
+}

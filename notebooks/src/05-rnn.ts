@@ -6,9 +6,11 @@
 // to step: a loop, or feedback (反馈), in the network.
 //
 // 1. Feed-forward vs feedback (前馈 vs 反馈)
-// 2. The unrolled RNN (按时间展开) with its U, V, W; one forward step by hand
+// 2. The unrolled RNN (按时间展开) with its U, V, W; one forward step by hand; an output o_t = softmax(V h_t) at every step
+//    with the loss summed over time, or only the last output used
 // 3. Backpropagation through time (BPTT, 随时间反向传播), and its truncated form
-// 4. Vanishing gradients (梯度消失): per-step gradient norms of a vanilla RNN vs an LSTM (长短期记忆网络)
+// 4. Vanishing gradients (梯度消失): per-step gradient norms of a vanilla RNN vs an LSTM (长短期记忆网络);
+//    exploding gradients (梯度爆炸) and gradient clipping (梯度裁剪)
 // 5. A character-level language model (字符级语言模型) that writes text by sampling
 // 6. The recursive (tree) network (递归神经网络)
 
@@ -81,6 +83,82 @@ byHand.forEach(({ h, o }, t) => {
   console.log(`        o by hand [${o.map((v) => v.toFixed(4))}]  run() ${fmt(output.select(1, t))}`);
 });
 console.log(`max |by hand − run()| over h₁, h₂: ${Math.max(...byHand.map(({ h }, t) => maxDiff(nn.tensor([h]), hiddens[t]))).toExponential(1)}`);
+
+// %% [markdown]
+// ### An output at every step: o_t = softmax(V h_t + c), the loss summed over time
+//
+// When every step has a target y_t (the next character, a tag per word), the RNN emits a distribution
+// over the classes at every step, `o_t = softmax(V h_t + c)`, and the loss of the sequence is the sum of
+// the per-step losses, `L = Σ_t −log o_t[y_t]`. V is shared by the steps, so its gradient is again a sum
+// over time: `∂L/∂V = Σ_t (o_t − onehot(y_t)) h_tᵀ`. By hand from the h_t of `run`, against the library
+// (`crossEntropy` with `'sum'`, and autograd), for sequence A with targets 0, 1, 1:
+
+// %%
+const yA = [0, 1, 1];
+const seqRun = rnn.run(seqA);
+let lossByHand = 0;
+let gV = nn.zeros([2, 4]);
+const softmaxOf = (v: number[]) => { const m = Math.max(...v), e = v.map((x) => Math.exp(x - m)), s = e.reduce((a, b) => a + b, 0); return e.map((x) => x / s); };
+seqRun.hiddens.forEach((h, t) => {
+  const hv = Array.from(h.values());
+  const o = softmaxOf(V.map((row, k) => row.reduce((a, v, j) => a + v * hv[j], 0) + cVec[k]));
+  console.log(`t = ${t + 1}: o_t = softmax(V h_t + c) = [${o.map((p) => p.toFixed(4))}], target ${yA[t]}, −log o_t[y_t] = ${(-Math.log(o[yA[t]])).toFixed(4)}`);
+  lossByHand += -Math.log(o[yA[t]]);
+  gV = gV.add(nn.tensor(o.map((p, k) => p - (k === yA[t] ? 1 : 0))).reshape([2, 1]).matmul(h.detach()));
+});
+rnn.zeroGrad();
+const lossSum = nn.F.crossEntropy(seqRun.output.reshape([-1, 2]), nn.tensor(yA, { dtype: 'int32' }), 'sum');
+lossSum.backward();
+console.log(`L = Σ_t −log o_t[y_t]: by hand ${lossByHand.toFixed(5)}, crossEntropy(…, 'sum') ${lossSum.item().toFixed(5)}`);
+console.log(`∂L/∂V: max |Σ_t (o_t − onehot(y_t)) h_tᵀ − autograd| = ${maxDiff(gV, rnn.V.grad!).toExponential(1)}`);
+rnn.zeroGrad();
+
+// %% [markdown]
+// Many tasks need **only the last output**: classify a whole sequence (a review's sentiment, the
+// first symbol of section 4). Then o_T is the only output computed, `L = −log o_T[y]`, and ∂L/∂V has the
+// last step's term alone; the earlier steps are still trained, through W. `outputs: 'last'` does that.
+// Both kinds trained on one small task each (T = 20 one-hot steps of 4 symbols, 16 hidden units,
+// 300 Adam steps of 32 sequences):
+//
+// - **every step** (many-to-many): at each step, output the symbol of the step before (y_t = x_{t−1});
+//   the loss is summed over the 19 steps that have a target;
+// - **last step only** (many-to-one): at the end, output which symbol was most frequent.
+
+// %%
+const TE = 20, KE = 4;
+function symbolBatch(g: nn.Generator, n: number) {
+  const x = new Float32Array(n * TE * KE), sym = new Int32Array(n * TE), most = new Int32Array(n);
+  for (let b = 0; b < n; b++) {
+    const counts = [0, 0, 0, 0];
+    for (let t = 0; t < TE; t++) { const k = g.int(KE); sym[b * TE + t] = k; x[(b * TE + t) * KE + k] = 1; counts[k]++; }
+    most[b] = counts.indexOf(Math.max(...counts));
+  }
+  return { x: new nn.Tensor(x, [n, TE, KE]), sym, most: new nn.Tensor(most, [n]) };
+}
+/** Targets y_t = x_{t−1} for t = 2…T, as [n·(T − 1)], and the matching outputs' rows. */
+const echoTargets = (sym: Int32Array, n: number) => nn.tensor(Array.from({ length: n * (TE - 1) }, (_, i) => sym[Math.floor(i / (TE - 1)) * TE + (i % (TE - 1))]), { dtype: 'int32' });
+const echoRows = (out: nn.Tensor) => out.narrow(1, 1, TE - 1).reshape([-1, KE]);
+const evalSet = symbolBatch(new nn.Generator(50), 500);
+const tasks = [
+  { name: 'every step: y_t = x_{t−1}', net: new nn.TextbookRNN(KE, 16, KE, { generator: new nn.Generator(7) }),
+    loss: (out: nn.Tensor, batch: ReturnType<typeof symbolBatch>, n: number) => nn.F.crossEntropy(echoRows(out), echoTargets(batch.sym, n), 'sum'),
+    accuracy: (out: nn.Tensor) => nn.accuracy(echoRows(out), echoTargets(evalSet.sym, 500)), chance: 0.25 },
+  { name: 'last step only: most frequent', net: new nn.TextbookRNN(KE, 16, KE, { outputs: 'last', generator: new nn.Generator(7) }),
+    loss: (out: nn.Tensor, batch: ReturnType<typeof symbolBatch>) => nn.F.crossEntropy(out, batch.most, 'sum'),
+    accuracy: (out: nn.Tensor) => nn.accuracy(out, evalSet.most), chance: 1 - Array.from(evalSet.most.values()).filter((v) => v !== 0).length / 500 },
+];
+for (const task of tasks) {
+  const g = new nn.Generator(8), opt = new nn.optim.Adam(task.net.parameters(), { lr: 0.01 });
+  for (let step = 0; step < 300; step++) {
+    const batch = symbolBatch(g, 32);
+    opt.zeroGrad();
+    task.loss(task.net.forward(batch.x), batch, 32).div(32).backward();
+    nn.optim.clipGradNorm(task.net.parameters(), 1);
+    opt.step();
+  }
+  const out = nn.noGrad(() => task.net.forward(evalSet.x));
+  console.log(`${task.name.padEnd(31)} outputs ${JSON.stringify(out.shape)}: accuracy ${(task.accuracy(out) * 100).toFixed(1)}% on 500 new sequences (always answering symbol 0: ${(task.chance * 100).toFixed(1)}%)`);
+}
 
 // %% [markdown]
 // ## 3 · Backpropagation through time (BPTT, 随时间反向传播)
@@ -214,6 +292,59 @@ const accRnn = trainReader(vanilla, 2), accLstm = trainReader(lstm, 2);
 console.log(`remember the first of 50 steps: vanilla RNN ${(accRnn * 100).toFixed(1)}%, LSTM ${(accLstm * 100).toFixed(1)}% on 256 test sequences (chance 25%)`);
 
 // %% [markdown]
+// ### Exploding gradients (梯度爆炸), tamed by clipping (梯度裁剪)
+//
+// The other side: when the factors `Wᵀ diag(f′)` are larger than 1, the gradient **grows**
+// geometrically going back in time. A ReLU RNN with `W = 1.15·I` (every step back multiplies by 1.15
+// wherever a unit is active) on the same 50-step task: the gradient norm reaching each step, then 30
+// steps of plain SGD (lr 0.01), once as it is and once with `clipGradNorm(parameters, 1)`, which rescales
+// the whole gradient to norm 1 whenever it is larger. The norm is printed before and after clipping:
+
+// %%
+function explodingRnn() {
+  const m = new nn.TextbookRNN(K + D, HID, K, { activation: 'relu', outputs: 'last', generator: new nn.Generator(5) });
+  nn.noGrad(() => m.W.data.set(nn.eye(HID).mul(1.15).values()));
+  return m;
+}
+const boom = explodingRnn();
+const normsBoom = nn.hiddenGradNorms(() => { const r = boom.run(testX); return { loss: nn.F.crossEntropy(r.output, testY), hiddens: r.hiddens }; });
+boom.zeroGrad();
+console.log(`‖∂L/∂h₁‖ / ‖∂L/∂h₅₀‖ with W = 1.15·I and ReLU: ${(normsBoom[0] / normsBoom[T - 1]).toExponential(1)} (it grows going back)`);
+const clipRuns = [Infinity, 1].map((maxNorm) => {
+  const m = explodingRnn(), g = new nn.Generator(2), opt = new nn.optim.SGD(m.parameters(), { lr: 0.01 });
+  const losses: number[] = [], before: number[] = [], after: number[] = [];
+  for (let step = 0; step < 30; step++) {
+    const [x, y] = firstSymbolBatch(g, 32);
+    opt.zeroGrad();
+    const loss = nn.F.crossEntropy(m.forward(x), y);
+    loss.backward();
+    before.push(nn.optim.clipGradNorm(m.parameters(), maxNorm));       // the norm before clipping
+    after.push(nn.optim.clipGradNorm(m.parameters(), Infinity));       // maxNorm ∞ only measures
+    losses.push(loss.item());
+    opt.step();
+  }
+  return { maxNorm, losses, before, after };
+});
+const fmtList = (v: number[]) => v.map((x) => (Number.isFinite(x) ? x.toExponential(1) : String(x))).join(', ');
+for (const r of clipRuns) {
+  const label = r.maxNorm === Infinity ? 'no clipping  ' : `clipped at ${r.maxNorm}  `;
+  console.log(`${label} loss, steps 1-5: ${fmtList(r.losses.slice(0, 5))} … step 30: ${fmtList(r.losses.slice(-1))}`);
+  console.log(`${' '.repeat(label.length)} ‖∇‖ before clipping, steps 1-5: ${fmtList(r.before.slice(0, 5))}; largest ‖∇‖ the step used: ${Math.max(...r.after.filter(Number.isFinite)).toExponential(2)}${r.after.some((v) => !Number.isFinite(v)) ? ' (then NaN)' : ''}`);
+}
+linePlot([
+  { name: '‖∂L/∂h_t‖, W = 1.15·I, ReLU', x: steps, y: normsBoom.map((v) => v / normsBoom[T - 1]) },
+  { name: '‖∂L/∂h_t‖, vanilla tanh RNN', x: steps, y: normsRnn.map((v) => v / normsRnn[T - 1]) },
+], { title: 'exploding vs vanishing: gradient reaching each step, relative to step 50 (log scale)', xlabel: 'step t', ylabel: '‖∂L/∂h_t‖ / ‖∂L/∂h₅₀‖', logY: true, height: 320 })
+
+// %% [markdown]
+// Without clipping the first step uses the whole gradient, tens of thousands of times longer than
+// the clipped one (the norms above), and the weights leave the range where numbers are finite: the
+// loss is NaN from the second step on. Clipping keeps the direction of the
+// gradient and bounds its length, so every step moves the weights by at most lr · 1, and the loss comes
+// down. (Clipping bounds the step; it does not remove the cause. Gated cells such as the LSTM, or a
+// W with spectral radius near 1, do.)
+
+// %% [markdown]
 // ## 5 · A character-level language model (字符级语言模型)
 //
 // A language model predicts the next character from the ones before it. Trained on text, it can then
@@ -279,8 +410,9 @@ console.log(`untrained, from "The ":\n${JSON.stringify(before)}\nwords that occu
 const SEQ = 32, nSeq = Math.floor((ids.length - 1) / SEQ);
 const xIds = new Int32Array(nSeq * SEQ), yIds = new Int32Array(nSeq * SEQ);
 for (let k = 0; k < nSeq * SEQ; k++) { xIds[k] = ids[k]; yIds[k] = ids[k + 1]; }
-const textLoader = new nn.data.DataLoader(new nn.data.TensorDataset(new nn.Tensor(xIds, [nSeq, SEQ]), new nn.Tensor(yIds, [nSeq, SEQ])), { batchSize: 32, shuffle: true, generator: new nn.Generator(0) });
+const textLoader = new nn.data.DataLoader(new nn.data.TensorDataset(new nn.Tensor(xIds, [nSeq, SEQ]), new nn.Tensor(yIds, [nSeq, SEQ])), { batchSize: 32, shuffle: true, dropLast: true, generator: new nn.Generator(0) });
 const V = chars.length;
+console.log(`${nSeq} windows of ${SEQ} characters: ${textLoader.length} batches of 32 per epoch (dropLast: the last ${nSeq % 32} windows of each shuffled epoch are left out, so no small batch spikes the loss chart)`);
 const lmLoss = (logits: nn.Tensor, target: nn.Tensor) => nn.F.crossEntropy(logits.reshape([-1, V]), target.reshape([-1]));
 const lmOpt = new nn.optim.Adam(lm.parameters(), { lr: 0.005 });
 const lmRun = await liveFit(lm, {
@@ -297,7 +429,7 @@ for (const temperature of [0.5, 1.0]) {
 }
 
 // %% [markdown]
-// After 160 updates (8 epochs of 20 batches) it has learned spaces, spelling fragments and frequent
+// After 152 updates (8 epochs of 19 batches) it has learned spaces, spelling fragments and frequent
 // words of the licence (the share of real words above); lower temperatures (温度) pick likely characters more often (more real words, more repetition),
 // higher ones are more varied. More epochs and more text (`licence` above holds all of it) give more
 // fluent output. The same LSTM layer also classifies images read row by row:
@@ -370,4 +502,57 @@ linePlot([{ name: 'training loss', y: treeLosses }], { title: 'recursive network
 // - A character LSTM learns to spell from raw text and writes by sampling.
 // - A recursive network composes along a tree instead of a chain, and generalises to deeper trees.
 //
+// - An output at every step sums the losses over time; a sequence label uses the last output alone.
+// - Gradients vanish or explode geometrically with distance; clipping the norm bounds an exploding step.
+//
 // Next, **06-export**: save the trained weights as safetensors and ONNX.
+
+// %% [markdown]
+// ## Exercises (练习)
+//
+// Try each one first; the solution cell below it is collapsed (click the bar to show it) and runs
+// with the rest of the notebook.
+//
+// **1.** Where does the gradient stop vanishing and start exploding? For the ReLU RNN of section 4 set
+// `W = s·I` with s = 0.9, 1.0, 1.1 and 1.2 and print `‖∂L/∂h₁‖ / ‖∂L/∂h₅₀‖`.
+
+// %% [solution]
+for (const sc of [0.9, 1.0, 1.1, 1.2]) {
+  const m = new nn.TextbookRNN(K + D, HID, K, { activation: 'relu', outputs: 'last', generator: new nn.Generator(5) });
+  nn.noGrad(() => m.W.data.set(nn.eye(HID).mul(sc).values()));
+  const nrm = nn.hiddenGradNorms(() => { const r = m.run(testX); return { loss: nn.F.crossEntropy(r.output, testY), hiddens: r.hiddens }; });
+  console.log(`W = ${sc.toFixed(1)}·I: ‖∂L/∂h₁‖ / ‖∂L/∂h₅₀‖ = ${(nrm[0] / nrm[T - 1]).toExponential(1)}`);
+}
+
+// %% [markdown]
+// **2.** `clipGradValue(parameters, v)` clips every gradient element to [−v, v] instead of rescaling
+// the whole vector. Train the exploding RNN with `clipGradValue(…, 0.01)` for 30 steps. Does the
+// loss come down too? How does the direction of the step differ from norm clipping?
+
+// %% [solution]
+{
+  const m = explodingRnn(), g = new nn.Generator(2), opt = new nn.optim.SGD(m.parameters(), { lr: 0.01 });
+  const losses: number[] = [];
+  for (let step = 0; step < 30; step++) {
+    const [x, y] = firstSymbolBatch(g, 32);
+    opt.zeroGrad();
+    const loss = nn.F.crossEntropy(m.forward(x), y);
+    loss.backward();
+    nn.optim.clipGradValue(m.parameters(), 0.01);
+    losses.push(loss.item());
+    opt.step();
+  }
+  console.log(`clipGradValue 0.01: loss at steps 1, 10, 20, 30: ${[0, 9, 19, 29].map((i) => losses[i].toExponential(1)).join(', ')}`);
+  console.log('value clipping bounds each element, so the step is no longer parallel to the gradient: large components are cut, small ones kept.');
+}
+
+// %% [markdown]
+// **3.** Sample 160 characters from the trained language model at temperature 0.2 and at 2.0. What
+// share of the words occur in the text, and why?
+
+// %% [solution]
+for (const temperature of [0.2, 2.0]) {
+  const s = sample(lm, 'The ', 160, temperature, new nn.Generator(5));
+  console.log(`temperature ${temperature}: words that occur in the text ${(wordScore(s) * 100).toFixed(0)}%\n${JSON.stringify(s)}`);
+}
+console.log('a low temperature almost always picks the likeliest character (real but repetitive words); a high one flattens the distribution towards uniform (fewer real words).');

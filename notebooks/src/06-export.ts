@@ -175,3 +175,55 @@ if (!hasTorch) {
 // - The names and layouts are PyTorch's: the same file loads into a PyTorch module with the same architecture.
 //
 // This is the end of the walk: perceptron (01), MLP (02), CNN (03), fine-tuning (04), RNN (05), export (06).
+
+// %% [markdown]
+// ## Exercises (练习)
+//
+// Try each one first; the solution cell below it is collapsed (click the bar to show it) and runs
+// with the rest of the notebook.
+//
+// **1.** Save the model in float64 (`nn.models.lenet5().double()` with the trained weights loaded) and
+// compare the file size with the float32 file. What is the ratio, and where does the rest come from?
+
+// %% [solution]
+{
+  const wide = nn.models.lenet5().double();
+  wide.loadStateDict(Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.double()])));
+  const path64 = join(outDir, 'lenet5-f64.safetensors');
+  await nn.save(wide, path64);
+  const [s32, s64] = [statSync(stPath).size, statSync(path64).size];
+  const headerBytes = (p: string) => 8 + Number(readFileSync(p).readBigUInt64LE(0));
+  console.log(`float32 ${s32.toLocaleString('en')} bytes, float64 ${s64.toLocaleString('en')} bytes: ratio ${(s64 / s32).toFixed(3)}; the data doubles (${(s32 - headerBytes(stPath)).toLocaleString('en')} → ${(s64 - headerBytes(path64)).toLocaleString('en')} bytes), the JSON header (${headerBytes(stPath)} and ${headerBytes(path64)} bytes) does not`);
+}
+
+// %% [markdown]
+// **2.** Load the 10-class file into a 5-class LeNet-5 (`nn.models.lenet5({ numClasses: 5 })`). What
+// does `load` report? Then load everything but the head with `loadWeights(…, { exclude: 'classifier.5' })`.
+
+// %% [solution]
+{
+  const five = nn.models.lenet5({ numClasses: 5 });
+  try {
+    await nn.load(stPath, { into: five });
+    console.log('loaded without complaint?');
+  } catch (err) {
+    console.log(`load refused: ${(err as Error).message.split('\n').slice(0, 3).join(' / ')}`);
+  }
+  const r = nn.loadWeights(five, await nn.load(stPath), { exclude: 'classifier.5' });
+  console.log(`loadWeights with exclude: ${r.loaded.length} tensors loaded, not loaded: ${r.notLoaded.join(', ')}`);
+}
+
+// %% [markdown]
+// **3.** Give the ONNX model a batch of 3 images instead of the whole test set. Does the exported graph
+// accept another batch size, and do its outputs still match nnlab's?
+
+// %% [solution]
+if (!ort) {
+  console.log('onnxruntime-node is not installed; skipped.');
+} else {
+  const session = await ort.InferenceSession.create(onnxPath);
+  const three = test.images.narrow(0, 0, 3).contiguous();
+  const res = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(three.values()), three.shape) });
+  const o = res[session.outputNames[0]];
+  console.log(`batch of 3: output ${JSON.stringify(o.dims)}, max |onnxruntime − nnlab| = ${maxDiff(nn.tensor(Float32Array.from(o.data as Float32Array), { shape: o.dims as number[] }), logits.narrow(0, 0, 3)).toExponential(1)}`);
+}

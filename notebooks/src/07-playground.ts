@@ -194,3 +194,40 @@ final
 //   rate decides how fast (or whether) it gets there, L2 keeps it simple on noisy data.
 //
 // `Playground` is in `nnlab/kernel`; the datasets are `nn.data.circle`, `xor`, `spirals`, `gaussians`.
+
+// %% [markdown]
+// ## Exercises (练习)
+//
+// Try each one first; the solution cell below it is collapsed (click the bar to show it) and runs
+// with the rest of the notebook.
+//
+// **1.** Can a network with no hidden layer separate the circle? Train one for 2000 steps (lr 0.3) and
+// compare with one hidden layer of 2 and of 3 neurons. Why is 3 the smallest width that can enclose
+// the inner class?
+
+// %% [solution]
+for (const [hiddenLayers, width] of [[0, 1], [1, 2], [1, 3]]) {
+  const f = await new Playground({ dataset: 'circle', hiddenLayers, width, learningRate: 0.3, seed: 1 }).run({ steps: 2000 });
+  console.log(`circle, ${hiddenLayers ? `1 hidden layer of ${width} neurons` : 'no hidden layer'}: test accuracy ${pct(f.testAccuracy)}`);
+}
+console.log('each hidden neuron draws one line; the inner disc needs a closed region, and the fewest lines that close one are 3 (a triangle).');
+
+// %% [markdown]
+// **2.** Noise makes the classes overlap. Train the 2 × 8 network on the Gaussians with noise 0, 0.3
+// and 0.6 (1500 steps). How does the best possible accuracy change?
+
+// %% [solution]
+for (const noise of [0, 0.3, 0.6]) {
+  const f = await new Playground({ dataset: 'gaussians', noise, hiddenLayers: 2, width: 8, seed: 4 }).run({ steps: 1500 });
+  console.log(`gaussians, noise ${noise}: train loss ${f.trainLoss.toFixed(3)}, test accuracy ${pct(f.testAccuracy)}`);
+}
+
+// %% [markdown]
+// **3.** The spirals with 3 × 8 tanh needed 20,000 steps. How far do 3 × 4 and 3 × 8 get in 5,000
+// steps? (The Playground allows at most 8 neurons a layer, as TensorFlow Playground does.)
+
+// %% [solution]
+for (const width of [4, 8]) {
+  const f = await new Playground({ dataset: 'spirals', hiddenLayers: 3, width, learningRate: 0.3, seed: 0 }).run({ steps: 5000 });
+  console.log(`spirals, 3 × ${width}, 5000 steps: test accuracy ${pct(f.testAccuracy)}`);
+}

@@ -4,6 +4,9 @@
 // A source file is a list of cells in the "percent" format (as jupytext):
 //   // %% [markdown]        a Markdown cell: the following lines, each starting with "// "
 //   // %%                   a code cell: the following lines as they are
+//   // %% [solution]        a code cell too, the solution of an exercise: collapsed when the notebook
+//                           opens (cell metadata jupyter.source_hidden, as JupyterLab writes it when
+//                           a cell's input is collapsed), and run like any other cell
 // Blank lines at the start and end of a cell are dropped.
 //
 // usage: node notebooks/src/build.mjs [--out DIR] [names...]   (default: every notebooks/src/[0-9]*.ts into notebooks/)
@@ -29,9 +32,9 @@ function parse(text, file) {
   const cells = [];
   let cur = null;
   for (const line of text.split('\n')) {
-    const m = /^\/\/ %%( \[markdown\])?\s*$/.exec(line);
+    const m = /^\/\/ %%(?: \[(markdown|solution)\])?\s*$/.exec(line);
     if (m) {
-      cur = { type: m[1] ? 'markdown' : 'code', lines: [] };
+      cur = { type: m[1] === 'markdown' ? 'markdown' : 'code', solution: m[1] === 'solution', lines: [] };
       cells.push(cur);
       continue;
     }
@@ -56,7 +59,7 @@ function toNotebook(cells, name) {
       const id = createHash('sha1').update(`${name}:${i}`).digest('hex').slice(0, 8);
       return c.type === 'markdown'
         ? { cell_type: 'markdown', id, metadata: {}, source }
-        : { cell_type: 'code', execution_count: null, id, metadata: {}, outputs: [], source };
+        : { cell_type: 'code', execution_count: null, id, metadata: c.solution ? { jupyter: { source_hidden: true }, tags: ['solution'] } : {}, outputs: [], source };
     }),
     metadata: {
       kernelspec: { display_name: 'nnlab (TypeScript)', language: 'typescript', name: 'nnlab' },

@@ -4,7 +4,7 @@
  * outputs have the MIME types a reader needs (PNG weight images, plotly + SVG figures).
  */
 import { describe, expect, it } from 'vitest';
-import { bundlesOf, type Executed, isPng, MIME, notebookSuite, num, nums } from './helpers';
+import { bundlesOf, checkExercises, type Executed, isPng, MIME, notebookSuite, num, nums, textOf } from './helpers';
 
 const NAME = '01-perceptron';
 let run: Executed;
@@ -23,6 +23,19 @@ describe(NAME, () => {
     const [pixel, element] = nums(text, /(?:pixel \(20, 14\) of image 0|element 574 of its vector) = ([\d.]+)/);
     expect(pixel).toBeGreaterThan(0);
     expect(element).toBe(pixel);
+  });
+
+  it('flips the step output with a tiny input change while the sigmoid barely moves, and the step network\'s loss is flat', () => {
+    expect(text).toMatch(/x  = \[1,0\.5,0\.251\]: z = 0\.002, step\(z\) = 1/);
+    expect(text).toMatch(/x′ = \[1,0\.5,0\.247\]: z = -0\.006, step\(z\) = 0/);
+    expect(num(text, /step output changes by (\d+)/)).toBe(1);
+    expect(num(text, /sigmoid output by ([\d.]+)/)).toBeLessThan(0.01);
+    expect(num(text, /slope ∂output\/∂w₃ at x: sigmoid ([\d.]+)/)).toBeGreaterThan(0.05);
+    expect(num(text, /\(autograd\), step (-?[\d.]+)/)).toBe(0);
+    const [stepFlat, sigFlat] = nums(text, /slope 0 between (\d+) of 600/);
+    expect(stepFlat).toBeGreaterThan(590);
+    expect(sigFlat).toBe(0);
+    expect(num(text, /step +network: loss takes (\d+) distinct values/)).toBeLessThanOrEqual(4);
   });
 
   it('separates Bag from Ankle boot (converged) but not Pullover from Coat', () => {
@@ -67,5 +80,17 @@ describe(NAME, () => {
       expect(String(f['image/svg+xml'])).toMatch(/^<svg/);
       expect((f[MIME.plotly] as { data: { name?: string }[] }).data.map((t) => t.name)).toContain('f(x) = 0');
     }
+  });
+
+  it('ends with exercises whose collapsed solutions ran: OR/AND gates, a separable pair, soft margin, RBF γ', () => {
+    const solutions = textOf(checkExercises(run.nb));
+    expect(solutions).toContain('OR: w = [1,1], b = -0.5 → outputs 0 1 1 1; truth table 0 1 1 1; correct');
+    expect(solutions).toContain('AND: w = [1,1], b = -1.5 → outputs 0 0 0 1; truth table 0 0 0 1; correct');
+    expect(num(solutions, /T-shirt\/top vs Trouser: .*test accuracy ([\d.]+)%/)).toBeGreaterThan(90);
+    expect(num(solutions, /C = 0\.05: margin ([\d.]+)/)).toBeGreaterThan(num(solutions, /C = 1000: margin ([\d.]+)/));
+    const fresh = nums(solutions, /fresh ring ([\d.]+)%/);
+    expect(fresh).toHaveLength(3);
+    expect(fresh[1]).toBeGreaterThan(fresh[0]);
+    expect(fresh[1]).toBeGreaterThan(fresh[2]);
   });
 });

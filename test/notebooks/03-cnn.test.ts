@@ -5,7 +5,7 @@
  * confusion matrix are shown with their MIME types.
  */
 import { describe, expect, it } from 'vitest';
-import { bundlesOf, bundleWith, type Executed, isPng, MIME, notebookSuite, num, nums } from './helpers';
+import { bundlesOf, bundleWith, checkExercises, type Executed, isPng, MIME, notebookSuite, num, nums, textOf } from './helpers';
 
 const NAME = '03-cnn';
 let run: Executed;
@@ -54,6 +54,52 @@ describe(NAME, () => {
     expect((sobel[MIME.activations] as { layers: { shape: number[] }[] }).layers.map((l) => l.shape)).toEqual([[1, 1, 28, 28], [1, 2, 28, 28]]);
   });
 
+  it('tests shift invariance with the 2×2 pooling LeNet-5 uses: more pooled outputs than pixels unchanged', () => {
+    const rows = [...text.matchAll(/one-pixel shift, (image 0|100 images): (\d+)% of the pixels unchanged, (\d+)% of the 2×2 max-pooled outputs unchanged/g)];
+    expect(rows).toHaveLength(2);
+    for (const [, , pixels, pooled] of rows) expect(Number(pooled)).toBeGreaterThan(Number(pixels));
+  });
+
+  it('computes the CNN motivation: receptive fields by autograd and by formula, weight sharing, pooling against overfitting', () => {
+    const fields = [...text.matchAll(/sees (\d+)×(\d+) input pixels \(rows [\d-]+\); formula (\d+)×\3/g)].map((m) => [Number(m[1]), Number(m[2]), Number(m[3])]);
+    expect(fields).toEqual([[5, 5, 5], [6, 6, 6], [14, 14, 14], [16, 16, 16]]);
+    expect(isPng(bundlesOf(run.nb, 'const probe')[0]['image/png'])).toBe(true);
+    expect(num(text, /conv 5×5 \(26 weights\): max \|response\(shifted image\) − shifted response\| = ([\d.e+-]+)/)).toBeLessThan(1e-6);
+    const [fcErr, fcScale] = /fully connected 784 → 784 \(615,440 weights\): max \|response\(shifted image\) − shifted response\| = ([\d.]+) \(its responses reach ([\d.]+)\)/.exec(text)!.slice(1).map(Number);
+    expect(fcErr).toBeGreaterThan(0.2 * fcScale);
+    const pools = [...text.matchAll(/^(with 2×2 max pooling|without pooling) +[\d,]+ parameters: training ([\d.]+)%, test ([\d.]+)%, gap (-?[\d.]+) points/gm)];
+    expect(pools.map((p) => p[1])).toEqual(['with 2×2 max pooling', 'without pooling']);
+    const [withGap, withoutGap] = pools.map((p) => Number(p[4]));
+    expect(withGap).toBeLessThan(withoutGap - 3);
+    for (const p of pools) expect(Number(p[4])).toBeCloseTo(Number(p[2]) - Number(p[3]), 1);
+  });
+
+  it('beats the MLP on the same data, epochs, optimiser and test set, by more on shifted images; pros and cons by numbers', () => {
+    const lenetAcc = num(text, /LeNet-5 test accuracy: ([\d.]+)% on 2000 test images \(5 epochs/);
+    const mlpAcc = num(text, /MLP test accuracy: ([\d.]+)% on the same 2000 test images \(5 epochs/);
+    expect(lenetAcc).toBeGreaterThan(mlpAcc);
+    const live = bundleWith(run.nb, 'await liveFit(model', MIME.run) as Record<string, any>;
+    expect(live[MIME.run].hyperparameters).toMatchObject({ optimizer: 'SGD', lr: 0.05, batchSize: 64, epochs: 5 });
+    const rows = [...text.matchAll(/^(LeNet-5|MLP) +([\d,]+) \| +([\d.]+) \| +(\d+) \| +([\d.]+)% \| +([\d.]+)% \| +([\d.]+)%$/gm)];
+    expect(rows.map((r) => r[1])).toEqual(['LeNet-5', 'MLP']);
+    const [lenet, mlp] = rows.map((r) => r.slice(2).map((v) => Number(v.replace(/,/g, ''))));
+    expect([lenet[0], mlp[0]]).toEqual([61706, 235146]);
+    expect(lenet[0]).toBeLessThan(mlp[0] / 3);              // "about a quarter of the parameters"
+    expect(lenet[1]).toBeGreaterThan(mlp[1]);               // "several times slower per epoch"
+    expect(lenet[3]).toBeCloseTo(lenetAcc, 1);
+    expect(mlp[3]).toBeCloseTo(mlpAcc, 1);
+    const gaps = [3, 4, 5].map((i) => lenet[i] - mlp[i]);
+    expect(gaps[0]).toBeGreaterThan(0);
+    expect(gaps[1]).toBeGreaterThan(gaps[0]);
+    expect(gaps[2]).toBeGreaterThan(gaps[1]);
+    const curves = bundleWith(run.nb, 'const mlp = ', MIME.plotly)[MIME.plotly] as { data: { name: string; y: number[] }[] };
+    expect(curves.data.map((t) => t.name)).toEqual(['LeNet-5', 'MLP']);
+    expect(curves.data.map((t) => t.y.length)).toEqual([5, 5]);
+    const [lenetCurve, mlpCurve] = curves.data.map((t) => t.y);
+    expect(mlpCurve[2]).toBeGreaterThanOrEqual(lenetCurve[2] - 0.01);   // "after 3 epochs the MLP is level or still ahead"
+    expect(lenetCurve[4]).toBeGreaterThan(mlpCurve[4]);                 // "LeNet-5 ends ahead"
+  });
+
   it('trains LeNet-5 to ≥ 75% with the live chart, and shows its summary, activation maps of every layer, filters and confusion matrix', () => {
     expect(text).toContain('LeNet-5: 61,706 parameters');
     const [summary] = bundlesOf(run.nb, 'summary(model');
@@ -61,7 +107,7 @@ describe(NAME, () => {
     expect(String(summary['text/html'])).toContain('<table');
     const live = bundleWith(run.nb, 'await liveFit(model', MIME.run);
     expect(Object.keys(live)).toEqual(expect.arrayContaining([MIME.run, MIME.plotly, 'image/svg+xml']));
-    expect(live[MIME.run]).toMatchObject({ status: 'completed', totalEpochs: 2 });
+    expect(live[MIME.run]).toMatchObject({ status: 'completed', totalEpochs: 5 });
     expect(num(text, /LeNet-5 test accuracy: ([\d.]+)%/)).toBeGreaterThanOrEqual(75);
 
     const [maps] = bundlesOf(run.nb, 'featureMaps(model');
@@ -76,6 +122,17 @@ describe(NAME, () => {
     const filters = bundlesOf(run.nb, 'filterImages(model.features.at(0)');
     expect(filters.map((f) => (f[MIME.images] as { sourceShape: number[] }).sourceShape)).toEqual([[6, 1, 5, 5], [16, 6, 5, 5]]);
     const [cm] = bundlesOf(run.nb, 'confusionMatrix(predictions');
-    expect((cm[MIME.confusion] as { total: number }).total).toBe(1000);
+    expect((cm[MIME.confusion] as { total: number }).total).toBe(2000);
+  });
+
+  it('ends with exercises whose collapsed solutions ran: receptive field by formula, average pooling, larger shifts, mirrored images', () => {
+    const solutions = textOf(checkExercises(run.nb));
+    expect(solutions).toContain('receptive field after pool 2: 16×16 = 256 pixels');
+    expect(num(solutions, /with 2×2 average pooling: .*gap (-?[\d.]+) points/)).toBeLessThan(num(solutions, /\(without pooling: (-?[\d.]+)\)/));
+    expect(nums(solutions, /shifted \d px right: LeNet-5 ([\d.]+)%/)).toHaveLength(3);
+    expect(solutions).toMatch(/mirrored test images: LeNet-5 [\d.]+% \(original [\d.]+%\), MLP/);
+    const slower = [...solutions.matchAll(/lr 0\.02, (LeNet-5|MLP) +test accuracy by epoch: [\d. ]+; shifted 2 px: ([\d.]+)%/g)];
+    expect(slower.map((m) => m[1])).toEqual(['LeNet-5', 'MLP']);
+    expect(Number(slower[0][2])).toBeGreaterThan(Number(slower[1][2]));   // the shifted-image lead holds at the other lr too
   });
 });

@@ -4,7 +4,7 @@
  * comparison with training from scratch.
  */
 import { describe, expect, it } from 'vitest';
-import { bundlesOf, bundleWith, type Executed, MIME, notebookSuite, num } from './helpers';
+import { bundlesOf, bundleWith, checkExercises, type Executed, MIME, notebookSuite, num, textOf } from './helpers';
 
 const NAME = '04-fine-tuning';
 let run: Executed;
@@ -17,8 +17,9 @@ describe(NAME, () => {
   });
 
   it('pretrains on task A with a live chart', () => {
-    const live = bundleWith(run.nb, 'await liveFit(pretrained', MIME.run);
+    const live = bundleWith(run.nb, 'await liveFit(pretrained', MIME.run) as Record<string, any>;
     expect(live[MIME.run]).toMatchObject({ status: 'completed' });
+    expect(live[MIME.run].steps.stepsPerEpoch).toBe(187);   // dropLast: no batch of 16 at the end
     expect(num(text, /pretrained LeNet-5 on task A: test accuracy ([\d.]+)%/)).toBeGreaterThanOrEqual(85);
   });
 
@@ -41,5 +42,30 @@ describe(NAME, () => {
     expect(num(text, /fine-tuned convolutions moved: +max \|features\.3\.weight − pretrained\| = ([\d.]+)/)).toBeGreaterThan(0);
     const [fig] = bundlesOf(run.nb, 'linePlot(results');
     expect((fig[MIME.plotly] as { data: { name: string }[] }).data.map((t) => t.name)).toEqual(['from scratch', 'frozen features', 'fine-tuned']);
+  });
+
+  it('explains frozen vs fine-tuned with numbers: level with 20 labels per class, fine-tuning gains with 100', () => {
+    const rows = [...text.matchAll(/^(from scratch|frozen features|fine-tuned) +trains ([\d,]+) parameters; training accuracy in the last epoch (\d+)%; test accuracy over epochs 5-8: mean ([\d.]+)%, from (\d+)% to (\d+)%/gm)];
+    expect(rows.map((r) => r[1])).toEqual(['from scratch', 'frozen features', 'fine-tuned']);
+    const [, frozen, tuned] = rows.map((r) => ({ trainable: Number(r[2].replace(/,/g, '')), trainAcc: Number(r[3]), mean: Number(r[4]), lo: Number(r[5]), hi: Number(r[6]) }));
+    expect(tuned.trainable - frozen.trainable).toBe(2572);
+    expect(text).toContain("the frozen convolutions hold only 2,572 of LeNet-5's 61,281 parameters");
+    // "the last epoch alone misleads": one epoch's accuracy swings by more than the gap of the means
+    expect(Math.max(frozen.hi - frozen.lo, tuned.hi - tuned.lo)).toBeGreaterThan(Math.abs(frozen.mean - tuned.mean));
+    expect(tuned.trainAcc).toBeGreaterThanOrEqual(frozen.trainAcc);   // "fits its training images more closely"
+    const [probeA, probeB] = [...text.matchAll(/linear probe on the (?:pretrained features|features after fine-tuning).*mean ([\d.]+)%/g)].map((m) => Number(m[1]));
+    expect(probeB).toBeGreaterThan(probeA + 2);                      // "gains several points"
+    const sweep = [...text.matchAll(/^ +(20|100) \| +(\d+) \| +([\d.]+)% \| +([\d.]+)% \| +(-?[\d.]+) points/gm)].map((m) => m.slice(1).map(Number));
+    expect(sweep.map((r) => [r[0], r[1]])).toEqual([[20, 100], [100, 500]]);
+    expect(Math.abs(sweep[0][4])).toBeLessThan(2);                   // level with 20 per class
+    expect(sweep[1][4]).toBeGreaterThan(sweep[0][4]);                 // fine-tuning gains with more labels
+    expect(sweep[1][4]).toBeGreaterThan(0);
+  });
+
+  it('ends with exercises whose collapsed solutions ran', () => {
+    const solutions = textOf(checkExercises(run.nb));
+    expect(solutions).toContain('frozen: features.0.weight, features.0.bias; trainable 61,125 of 61,281');
+    expect(num(solutions, /no training on B, best mapping of outputs: ([\d.]+)%/)).toBeGreaterThan(20);
+    expect(solutions).toMatch(/fine-tuned with one lr 2e-3: test accuracy over epochs 5-8 mean [\d.]+% \(features at 5e-4: [\d.]+%\)/);
   });
 });

@@ -5,7 +5,7 @@
  * and the recursive network.
  */
 import { describe, expect, it } from 'vitest';
-import { bundlesOf, bundleWith, type Executed, MIME, notebookSuite, num, nums } from './helpers';
+import { bundlesOf, bundleWith, checkExercises, type Executed, MIME, notebookSuite, num, nums, textOf } from './helpers';
 
 const NAME = '05-rnn';
 let run: Executed;
@@ -34,6 +34,40 @@ describe(NAME, () => {
     for (const v of truncated.slice(3)) expect(v).toBeGreaterThan(0);
   });
 
+  it('emits o_t = softmax(V h_t + c) at every step with the loss summed over time, and trains a many-to-many and a last-output-only task', () => {
+    const steps = [...text.matchAll(/t = (\d): o_t = softmax\(V h_t \+ c\) = \[([\d.,]+)\], target (\d), −log o_t\[y_t\] = ([\d.]+)/g)];
+    expect(steps.map((m) => m[1])).toEqual(['1', '2', '3']);
+    for (const m of steps) {
+      const o = m[2].split(',').map(Number);
+      expect(o[0] + o[1]).toBeCloseTo(1, 3);
+      expect(Number(m[4])).toBeCloseTo(-Math.log(o[Number(m[3])]), 3);
+    }
+    const [hand, lib] = /by hand ([\d.]+), crossEntropy\(…, 'sum'\) ([\d.]+)/.exec(text)!.slice(1).map(Number);
+    expect(lib).toBeCloseTo(hand, 4);
+    expect(hand).toBeCloseTo(steps.reduce((a, m) => a + Number(m[4]), 0), 3);
+    expect(num(text, /∂L\/∂V: max \|Σ_t \(o_t − onehot\(y_t\)\) h_tᵀ − autograd\| = ([\d.e+-]+)/)).toBeLessThan(1e-6);
+    const every = /every step: y_t = x_\{t−1\} +outputs \[500,20,4\]: accuracy ([\d.]+)% .*symbol 0: ([\d.]+)%/.exec(text)!.slice(1).map(Number);
+    const last = /last step only: most frequent +outputs \[500,4\]: accuracy ([\d.]+)% .*symbol 0: ([\d.]+)%/.exec(text)!.slice(1).map(Number);
+    expect(every[0]).toBeGreaterThan(90);
+    expect(last[0]).toBeGreaterThan(last[1] + 15);
+  });
+
+  it('explodes the gradient with W = 1.15·I and ReLU, and clipGradNorm bounds it so the loss comes down', () => {
+    expect(num(text, /‖∂L\/∂h₁‖ \/ ‖∂L\/∂h₅₀‖ with W = 1\.15·I and ReLU: ([\d.e+-]+)/)).toBeGreaterThan(10);
+    const unclipped = /no clipping +loss, steps 1-5: ([^…]+) … step 30: (\S+)/.exec(text)!;
+    expect(unclipped[1].split(', ')).toContain('NaN');
+    expect(unclipped[2]).toBe('NaN');
+    const clipped = /clipped at 1 +loss, steps 1-5: ([^…]+) … step 30: (\S+)/.exec(text)!;
+    const first = Number(clipped[1].split(', ')[0]), lastLoss = Number(clipped[2]);
+    expect(Number.isFinite(lastLoss)).toBe(true);
+    expect(lastLoss).toBeLessThan(first / 2);
+    const [beforeClip, afterClip] = /clipped at 1 .*\s+‖∇‖ before clipping, steps 1-5: ([\d.e+, -]+); largest ‖∇‖ the step used: ([\d.e+-]+)/.exec(text)!.slice(1);
+    expect(Math.max(...beforeClip.split(', ').map(Number))).toBeGreaterThan(100);
+    expect(Number(afterClip)).toBeLessThanOrEqual(1 + 1e-5);
+    const [fig] = bundlesOf(run.nb, 'function explodingRnn');
+    expect((fig[MIME.plotly] as { layout: { yaxis: { type: string } } }).layout.yaxis.type).toBe('log');
+  });
+
   it('shows the gradient vanishing through a vanilla RNN but not an LSTM, which alone learns the task', () => {
     const rnnRatio = num(text, /at initialisation: vanilla RNN ([\d.e+-]+)/), lstmRatio = num(text, /at initialisation: vanilla RNN [\d.e+-]+, LSTM ([\d.e+-]+)/);
     expect(rnnRatio).toBeLessThan(1e-8);
@@ -57,5 +91,19 @@ describe(NAME, () => {
     expect(num(text, /max \|by hand − encode\| = ([\d.e+-]+)/)).toBeLessThan(1e-6);
     expect(num(text, /held-out accuracy: ([\d.]+)% \(depth ≤ 3/)).toBeGreaterThanOrEqual(90);
     expect(num(text, /% \(depth ≤ 3, \d+ expressions\), ([\d.]+)% \(depth ≤ 5/)).toBeGreaterThanOrEqual(80);
+  });
+
+  it('drops the last partial batch of the language model and ends with exercises whose collapsed solutions ran', () => {
+    expect(text).toMatch(/624 windows of 32 characters: 19 batches of 32 per epoch \(dropLast: the last 16 windows/);
+    const solutions = textOf(checkExercises(run.nb));
+    const ratios = nums(solutions, /W = [\d.]+·I: ‖∂L\/∂h₁‖ \/ ‖∂L\/∂h₅₀‖ = ([\d.e+-]+)/);
+    expect(ratios).toHaveLength(4);
+    expect(ratios[0]).toBeLessThan(1);
+    expect(ratios[3]).toBeGreaterThan(1);
+    for (let i = 1; i < 4; i++) expect(ratios[i]).toBeGreaterThan(ratios[i - 1]);
+    expect(solutions).toMatch(/clipGradValue 0\.01: loss at steps 1, 10, 20, 30: /);
+    const words = nums(solutions, /temperature [\d.]+: words that occur in the text (\d+)%/);
+    expect(words).toHaveLength(2);
+    expect(words[0]).toBeGreaterThan(words[1]);
   });
 });

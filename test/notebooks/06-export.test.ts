@@ -4,7 +4,7 @@
  * PyTorch when Debian's python3-torch is there) with the same outputs.
  */
 import { describe, expect, it } from 'vitest';
-import { type Executed, notebookSuite, num } from './helpers';
+import { checkExercises, type Executed, notebookSuite, num, textOf } from './helpers';
 
 const NAME = '06-export';
 let run: Executed;
@@ -36,5 +36,18 @@ describe(NAME, () => {
     if (text.includes('PyTorch is not installed here')) return;
     expect(text).toContain('PyTorch <All keys matched successfully>');
     expect(num(text, /max \|PyTorch − nnlab\| = ([\d.e+-]+)/)).toBeLessThan(1e-4);
+  });
+
+  it('ends with exercises whose collapsed solutions ran: float64 size, a refused 5-class load, another ONNX batch size', () => {
+    const solutions = textOf(checkExercises(run.nb));
+    const ratio = num(solutions, /float64 [\d,]+ bytes: ratio ([\d.]+)/);
+    expect(ratio).toBeGreaterThan(1.9);
+    expect(ratio).toBeLessThan(2);
+    expect(solutions).toMatch(/load refused: .*classifier\.5/);
+    expect(solutions).toMatch(/loadWeights with exclude: 8 tensors loaded, not loaded: classifier\.5\.weight, classifier\.5\.bias/);
+    if (!solutions.includes('onnxruntime-node is not installed')) {
+      expect(solutions).toContain('batch of 3: output [3,10]');
+      expect(num(solutions, /batch of 3: .*max \|onnxruntime − nnlab\| = ([\d.e+-]+)/)).toBeLessThan(1e-4);
+    }
   });
 });

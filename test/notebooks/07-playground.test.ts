@@ -6,7 +6,7 @@
  * nbclient saved in the notebook.
  */
 import { describe, expect, it } from 'vitest';
-import { bundleWith, bundlesOf, committed, type Executed, isPng, MIME, notebookSuite, num, nums } from './helpers';
+import { bundleWith, bundlesOf, checkExercises, committed, type Executed, isPng, MIME, notebookSuite, num, nums, textOf } from './helpers';
 
 const NAME = '07-playground';
 const WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json';
@@ -86,5 +86,17 @@ describe(NAME, () => {
     }
     expect(text).toMatch(/Playground xor \(noise 0\), 8-8 tanh, lr 0.1, L2 0, batch 10: step 1500, .* test accuracy (9\d|100)\.\d%/);
     expect(isPng(bundleWith(run.nb, 'const final = await pg.run', 'image/png')['image/png'])).toBe(true);
+  });
+
+  it('ends with exercises whose collapsed solutions ran: the circle needs 3 hidden neurons, noise caps accuracy, width vs steps', () => {
+    const solutions = textOf(checkExercises(run.nb));
+    const [none, two, three] = nums(solutions, /circle, (?:no hidden layer|1 hidden layer of \d neurons): test accuracy ([\d.]+)%/);
+    expect(none).toBeLessThan(70);
+    expect(three).toBeGreaterThan(90);
+    expect(three).toBeGreaterThan(two);
+    const noisy = nums(solutions, /gaussians, noise [\d.]+: train loss [\d.]+, test accuracy ([\d.]+)%/);
+    expect(noisy).toHaveLength(3);
+    expect(noisy[0]).toBeGreaterThan(noisy[2]);
+    expect(nums(solutions, /spirals, 3 × \d+, 5000 steps: test accuracy ([\d.]+)%/)).toHaveLength(2);
   });
 });

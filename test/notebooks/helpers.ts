@@ -179,7 +179,40 @@ function commonChecks(name: string, run: () => Executed): void {
     expect(nb.metadata.kernelspec.name).toBe('nnlab');
     const source = built(name);
     expect(nb.cells.map((c) => [c.cell_type, joined(c.source)])).toEqual(source.cells.map((c) => [c.cell_type, joined(c.source)]));
+    // A solution cell stays collapsed in the committed notebook, as its source marks it.
+    expect(nb.cells.map((c) => isSolution(c))).toEqual(source.cells.map((c) => isSolution(c)));
   });
+}
+
+/** A solution cell (`// %% [solution]` in notebooks/src): input collapsed when the notebook opens. */
+export const isSolution = (c: Cell): boolean => c.cell_type === 'code' && c.metadata?.jupyter?.source_hidden === true;
+
+/**
+ * The exercises at the end of the notebook: a '## Exercises' Markdown cell followed by 3–5
+ * exercises, each a Markdown cell with the task and a collapsed solution cell that ran in
+ * this execution without an error and printed or showed something. Returns the solution cells.
+ */
+export function checkExercises(nb: Notebook): Cell[] {
+  const start = nb.cells.findIndex((c) => c.cell_type === 'markdown' && /^## Exercises/m.test(joined(c.source)));
+  expect(start, 'a "## Exercises" Markdown cell').toBeGreaterThan(0);
+  const rest = nb.cells.slice(start);   // the heading cell may hold the first task
+  const solutions = rest.filter(isSolution);
+  expect(solutions.length).toBeGreaterThanOrEqual(3);
+  expect(solutions.length).toBeLessThanOrEqual(5);
+  expect(nb.cells.slice(0, start).filter(isSolution)).toEqual([]);
+  for (const s of solutions) {
+    const i = rest.indexOf(s);
+    expect(rest[i - 1]?.cell_type, `the task before ${joined(s.source).slice(0, 60)}`).toBe('markdown');
+    expect(s.execution_count, joined(s.source).slice(0, 60)).toBeTypeOf('number');
+    expect((s.outputs ?? []).filter((o) => o.output_type === 'error')).toEqual([]);
+    expect((s.outputs ?? []).length, `output of ${joined(s.source).slice(0, 60)}`).toBeGreaterThan(0);
+  }
+  return solutions;
+}
+
+/** The printed text (streams and text/plain) of the given cells. */
+export function textOf(cells: Cell[]): string {
+  return cells.flatMap((c) => (c.outputs ?? []).map((o) => (o.output_type === 'stream' ? joined(o.text) : joined(o.data?.['text/plain'] as string | string[] | undefined)))).join('\n');
 }
 
 /** MIME type names used by the notebooks' key outputs. */
