@@ -176,6 +176,14 @@ class TestHubForAClass(unittest.TestCase):
         r = requests.get(f"{a.server_url(b.name)}/api/contents", timeout=30, allow_redirects=False)
         self.assertIn(r.status_code, (302, 403))
 
+    def test_2b_the_lab_through_the_hub_in_chromium(self):
+        a = self.students[0]
+        run_ = subprocess.run(["node", os.path.join(ROOT, "test", "hub", "lab_via_hub.mjs"), self.hub.url, a.name, PASSWORD, OUT], capture_output=True, text=True, timeout=300)
+        lines = run_.stdout.strip().splitlines()
+        result = json.loads(lines[-1]) if lines else {"error": run_.stderr[-2000:]}
+        self.assertTrue(result.get("ok"), f"the lab through the hub: {result}")
+        self.assertIn(f"/user/{a.name}/lab", result["url"])
+
     def test_3_a_kernel_past_the_memory_limit_is_stopped_and_the_others_run_on(self):
         a, b, c = self.students
 
@@ -298,6 +306,29 @@ class TestHubForAClass(unittest.TestCase):
                 ws.close()
 
         self.assertEqual(run(again()), ("ok", [{"msg_type": "stream", "name": "stdout", "text": "6\n"}]))
+
+    def test_6_idle_servers_are_culled(self):
+        """The culler (hub/python/nnlab_culler.py) against the hub's REST API, once,
+        with the admin's token: no server is idle for an hour; all are idle for 0 s."""
+        culler = [sys.executable, os.path.join(ROOT, "hub", "python", "nnlab_culler.py"), "--once"]
+        env = dict(os.environ, JUPYTERHUB_API_URL=f"{self.hub.url}/hub/api", JUPYTERHUB_API_TOKEN=self.admin.token)
+        kept = subprocess.run(culler + ["--timeout=3600"], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual((kept.returncode, kept.stdout.strip()), (0, ""), kept.stderr)
+        stopped, t0 = [], time.time()
+        while sorted(stopped) != STUDENTS and time.time() - t0 < 30:
+            time.sleep(1.5)  # NOTE: the proxy's activity poll may just have marked a server active
+            culled = subprocess.run(culler + ["--timeout=1"], env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(culled.returncode, 0, culled.stderr)
+            lines = culled.stdout.strip().splitlines()
+            stopped += lines[-1].split() if lines else []  # the last line names them
+        self.assertEqual(sorted(stopped), STUDENTS)
+        t0 = time.time()
+        while time.time() - t0 < 60:
+            users = {u["name"]: u for u in self.admin.hub_api("GET", "/users").json()}
+            if not any(users[n]["servers"] for n in STUDENTS):
+                break
+            time.sleep(0.5)
+        self.assertFalse([n for n in STUDENTS if users[n]["servers"]], "servers still running after the cull")
 
 
 if __name__ == "__main__":
