@@ -87,6 +87,8 @@ class TestHubForAClass(unittest.TestCase):
             NNLAB_HUB_MEM_LIMIT=MEM_LIMIT,
             NNLAB_COURSE_SOURCE=cls.course,
         )
+        if os.path.exists(os.path.join(OUT, "hub.log")):
+            os.unlink(os.path.join(OUT, "hub.log"))  # this run's log only (the restart appends)
         cls.hub = Hub(env, OUT)
         cls.hub.start()
         cls.students = [Student(cls.hub.url, name, PASSWORD) for name in STUDENTS]
