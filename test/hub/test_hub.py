@@ -106,6 +106,59 @@ class TestHubForAClass(unittest.TestCase):
         shutil.rmtree(getattr(cls, "state", ""), ignore_errors=True)
         shutil.rmtree(getattr(cls, "course", ""), ignore_errors=True)
 
+    def test_0_the_admin_adds_users_who_log_in_with_pam(self):
+        """`npm run hub -- --add-users FILE`: system users with owner-only homes, random
+        passwords in an owner-only file, the allowed and admin lists; PAM (what
+        PAMAuthenticator calls) accepts the password handed out."""
+        import pamela
+
+        state = tempfile.mkdtemp(prefix="nnlab-hub-users-")
+        names = ["nnlabtestpam", "nnlabtestpamadmin"]
+        try:
+            for name in names:
+                remove_user(name)
+            listing = os.path.join(state, "class.txt")
+            with open(listing, "w") as f:
+                f.write(f"# the class\n{names[0]}\n{names[1]} admin\n")
+            env = dict(os.environ, NNLAB_HUB_STATE=state)
+            done = subprocess.run(["bash", os.path.join(ROOT, "hub", "hub.sh"), "--add-users", listing], env=env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            with open(os.path.join(state, "users.txt")) as f:
+                self.assertEqual(f.read().split(), names)
+            with open(os.path.join(state, "admins.txt")) as f:
+                self.assertEqual(f.read().split(), names[1:])
+            passwords_file = os.path.join(state, "new-passwords.txt")
+            self.assertEqual(os.stat(passwords_file).st_mode & 0o777, 0o600)
+            self.assertEqual(os.stat(state).st_mode & 0o777, 0o700)
+            with open(passwords_file) as f:
+                passwords = dict(line.split() for line in f if line.strip())
+            self.assertEqual(sorted(passwords), sorted(names))
+            for name in names:
+                self.assertEqual(os.stat(pwd.getpwnam(name).pw_dir).st_mode & 0o777, 0o700, name)
+                pamela.authenticate(name, passwords[name], service="login")
+                with self.assertRaises(pamela.PAMError):
+                    pamela.authenticate(name, passwords[name] + "x", service="login")
+            # Listed again: nobody is created twice, no password changes.
+            again = subprocess.run(["bash", os.path.join(ROOT, "hub", "hub.sh"), "--add-users", listing], env=env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(again.returncode, 0, again.stderr)
+            self.assertIn("0 created", again.stdout)
+            pamela.authenticate(names[0], passwords[names[0]], service="login")
+        finally:
+            for name in names:
+                remove_user(name)
+            shutil.rmtree(state, ignore_errors=True)
+
+    def test_0b_the_hubs_secrets_are_owner_only_and_outside_the_repository(self):
+        self.assertFalse(os.path.commonpath([self.state, ROOT]) == ROOT)
+        self.assertEqual(os.stat(self.state).st_mode & 0o777, 0o700)
+        for name in ("jupyterhub_cookie_secret", "proxy_auth_token"):
+            path = os.path.join(self.state, name)
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o600, name)
+            with open(path) as f:
+                self.assertRegex(f.read().strip(), r"^[0-9a-f]{64}$", name)
+        ignored = subprocess.run(["git", "check-ignore", "-q", ".hub-state/jupyterhub_cookie_secret"], cwd=ROOT)
+        self.assertEqual(ignored.returncode, 0, "the default state dir .hub-state/ is not git-ignored")
+
     def test_1_each_student_logs_in_and_runs_a_notebook(self):
         results, errors = {}, {}
 
