@@ -8,7 +8,11 @@ no student reaches another's server, files or kernels (403) while the admin
 can; a kernel past its server's memory limit is stopped with a MemoryError in
 the notebook while the other students' kernels keep running; the hub restarts
 without losing users, running servers or notebooks, and a course update
-reaches every student without touching their edits.
+reaches every student without touching their edits. Also: `--add-users`
+creates system users whose passwords PAM accepts, the hub's secrets are
+owner-only, a cookie without the XSRF token cannot write, the lab itself
+works through the hub in Chromium (test/hub/lab_via_hub.mjs), and the idle
+culler stops idle servers.
 
 Run as root: /usr/bin/python3 test/hub/test_hub.py (or scripts/test-hub.sh).
 The users, their homes and their processes are removed afterwards.
@@ -238,6 +242,22 @@ class TestHubForAClass(unittest.TestCase):
         result = json.loads(lines[-1]) if lines else {"error": run_.stderr[-2000:]}
         self.assertTrue(result.get("ok"), f"the lab through the hub: {result}")
         self.assertIn(f"/user/{a.name}/lab", result["url"])
+
+    def test_2c_xsrf_protection_stays_on(self):
+        """A browser session (the hub's OAuth cookie for the student's server) cannot
+        write without the XSRF token, as a cross-site form could not; with it, it can."""
+        a = self.students[0]
+        r = a.http.get(f"{a.server_url()}/lab", timeout=60)  # the OAuth dance: hub cookie -> server cookie
+        self.assertEqual((r.status_code, r.url), (200, f"{a.server_url()}/lab"))
+        self.assertEqual(a.http.get(f"{a.server_url()}/api/contents", timeout=60).status_code, 200)
+        body = {"type": "file", "format": "text", "content": "hello"}
+        r = a.http.put(f"{a.server_url()}/api/contents/xsrf-check.txt", json=body, timeout=60)
+        self.assertEqual(r.status_code, 403, "a cookie alone wrote a file")
+        xsrf = a.http.cookies.get("_xsrf", path=f"/user/{a.name}/") or a.http.cookies.get("_xsrf")
+        self.assertTrue(xsrf, sorted(c.name for c in a.http.cookies))
+        r = a.http.put(f"{a.server_url()}/api/contents/xsrf-check.txt", json=body, headers={"X-XSRFToken": xsrf}, timeout=60)
+        self.assertIn(r.status_code, (200, 201), r.text[:200])
+        a.api("DELETE", "/contents/xsrf-check.txt")
 
     def test_3_a_kernel_past_the_memory_limit_is_stopped_and_the_others_run_on(self):
         a, b, c = self.students
