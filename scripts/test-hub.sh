@@ -2,9 +2,9 @@
 # The JupyterHub tests (test/hub/test_*.py): the course copy rules
 # (test_course.py), the Kubernetes recipe against the setup scripts
 # (test_recipe.py), then a hub from `npm run hub` with three throw-away
-# students and an admin on loopback (test_hub.py, 2-3 min on 2 busy cores). The hub test
-# needs root (the hub starts each server as its student); without root it is
-# skipped and says so.
+# students and an admin on loopback (test_hub.py, 2-3 min on 2 busy cores).
+# The hub test needs root (the hub starts each server as its student);
+# without root it is skipped and says so.
 # Writes test-output/hub/report.json ({"passed": N, "failed": N, "skipped": N}).
 set -uo pipefail
 cd "$(dirname "$0")/.."
