@@ -132,9 +132,11 @@ export function nativeAddon(): NativeAddon | null {
       throw new Error(`the addon was not built: ${why}`);
     }
     // OpenBLAS's idle threads spin for 2^28 cycles (~0.1 s) after each job
-    // by default, taking a core from the calling thread between products;
-    // 2^22 (~1-2 ms, as the wasm pool's spin) unless the user chose.
-    process.env.OPENBLAS_THREAD_TIMEOUT ??= '22';
+    // by default, taking a core from the calling thread (and the machine)
+    // between products; 2^4, the least it takes, makes them sleep at once,
+    // as the wasm pool's workers do (measured on the MLP: 2^4 and 2^14 ahead
+    // of 2^22 and 2^28). Unless the user chose.
+    process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
     const loaded = nodeRequire(file) as NativeAddon;
     if (threads > 0) loaded.setThreads(threads);
     if (parallelMin >= 0) loaded.setParallelMin(parallelMin);
