@@ -21,7 +21,7 @@ describe.runIf(isGitCheckout)('a clone with the native addon forced off', () => 
       symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
       // Without VITEST_* variables the inner vitest runs as a fresh one.
       const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')));
-      Object.assign(env, { NNLAB_NATIVE: 'off', NNLAB_BACKEND: '' });
+      Object.assign(env, { NNLAB_NATIVE: 'off', NNLAB_BACKEND: '', NO_COLOR: '1', FORCE_COLOR: '0' });
       const install = spawnSync('npm', ['run', 'install', '--silent'], { cwd: clone, env, encoding: 'utf8' });
       expect(install.status, install.stderr).toBe(0);
       expect(install.stdout).toMatch(/nnlab: native backend not built: NNLAB_NATIVE=off; nnlab will run on the wasm backend/);
