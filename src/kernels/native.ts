@@ -7,8 +7,6 @@
  * The addon is optional: when it was not built or does not load,
  * `nativeAddon()` is null and `nativeLoadError()` says why.
  */
-import type { Storage } from './elementwise';
-
 /** What OpenBLAS says about itself, plus the instruction set nnlab's own loops dispatched to. */
 export interface NativeInfo {
   /** OpenBLAS's kernel family for this CPU (`openblas_get_corename()`), e.g. 'SkylakeX'. */
@@ -237,9 +235,4 @@ export function nativeMatmul<T extends Float32Array | Float64Array>(
   } else {
     nat.dgemm(la[0], lb[0], M, N, K, a as Float64Array, aOff, la[1], b as Float64Array, bOff, lb[1], c as Float64Array, cOff, Math.max(N, 1), 0);
   }
-}
-
-/** True for the float32 storage the addon takes. */
-export function isF32(x: Storage): x is Float32Array {
-  return x instanceof Float32Array;
 }
