@@ -167,8 +167,8 @@ export function coreWarning(info: NativeInfo): string | null {
 
 // ---- Drivers ------------------------------------------------------------------
 
-/** Below this many multiply-adds a matmul stays on the js loops (the call costs more). */
-export const NATIVE_MIN_MACS = 2048;
+/** Below this many multiply-adds a matmul stays on the js loops (the call costs more; 256 measured best for the MLP at batch 1). */
+export const NATIVE_MIN_MACS = 256;
 /** Below this many elements elementwise and reductions stay on the js loops. */
 export const NATIVE_MIN_ELEMENTS = 256;
 
