@@ -32,8 +32,12 @@ export NNLAB_LAB_STATE_DIR="$HOME/.nnlab/lab"
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 extensions=(--ServerApp.jpserver_extensions nnlab_lab=True)
 [ -n "${MEM_LIMIT:-}" ] && extensions+=(--ServerApp.jpserver_extensions nnlab_memory=True)
+# NOTE: every student's server picks its kernels' ports on its own; jupyter_client's
+# port cache would keep a port another server's kernel took meanwhile through all
+# five automatic restarts (EADDRINUSE each time). Uncached, a restart picks new ports.
 exec /usr/bin/python3 -Xfrozen_modules=off -m jupyterhub.singleuser \
   "${extensions[@]}" \
+  --KernelManager.cache_ports=False \
   --ServerApp.root_dir="$course" \
   --MappingKernelManager.default_kernel_name=nnlab \
   "$@"

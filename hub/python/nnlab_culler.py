@@ -59,7 +59,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--timeout", type=int, default=3600, help="seconds of inactivity before a server is stopped")
     ap.add_argument("--every", type=int, default=60, help="seconds between checks")
+    ap.add_argument("--once", action="store_true", help="check once and exit (prints the users whose servers were stopped)")
     args = ap.parse_args()
+    if args.once:
+        print(" ".join(cull_once(args.timeout)))
+        return
     print(f"nnlab culler: stopping servers idle over {args.timeout} s, checking every {args.every} s", flush=True)
     while True:
         try:

@@ -28,6 +28,7 @@ server in (hub/python/nnlab_cgroup.py).
 import json
 import os
 import signal
+import time
 
 from jupyter_server.base.zmqhandlers import deserialize_msg_from_ws_v1, serialize_msg_to_ws_v1
 from jupyter_server.services.kernels.handlers import ZMQChannelsHandler, _kernel_id_regex
@@ -130,6 +131,7 @@ class MemoryWatch:
         self.limit = limit
         # kernel id -> {msg_id: header} of execute_requests sent and not yet answered, in order
         self.pending = {}
+        self.quiet_until = 0.0  # after a kill: the memory takes a moment to be given back
 
     def check(self):
         km = self.serverapp.kernel_manager
@@ -137,6 +139,8 @@ class MemoryWatch:
         for kid in list(self.pending):
             if kid not in kernel_ids:
                 del self.pending[kid]
+        if time.monotonic() < self.quiet_until:
+            return
         table = process_table()
         total = sum(table[p][1] for p in tree(os.getpid(), table))
         if total <= self.limit:
@@ -158,6 +162,7 @@ class MemoryWatch:
         )
         self.log.warning("nnlab memory: kernel %s (pids %s) stopped: %s", kid, pids, text)
         self.tell(kid, text)
+        self.quiet_until = time.monotonic() + 1.0
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)

@@ -54,6 +54,8 @@ export interface FeatureMapOptions {
   maxWidth?: number;
   /** 'per-tile' (default): each tile to its own min..max; 'shared': a layer's tiles to the layer's min..max for the sample. */
   scale?: TileScale;
+  /** Target size of a tile's longer side in pixels in the labelled image, by integer upscaling (default 64; e.g. 112 to read a Sobel output). */
+  tileSize?: number;
 }
 
 /** One recorded layer output. */
@@ -179,7 +181,7 @@ export function featureMaps(model: Module, input: Tensor, opts: FeatureMapOption
   }
   const how = scale === 'shared' ? "a layer's tiles share its min..max" : 'each tile scaled to its own min..max';
   const title = `${opts.name ?? model.constructor.name}: sample ${index}, ${how}`;
-  const image = drawGrid(blocks, { colormap, title, maxWidth: opts.maxWidth });
+  const image = drawGrid(blocks, { colormap, title, maxWidth: opts.maxWidth, targetSide: opts.tileSize });
   const payload: ActivationsPayload = {
     version: 1, kind: 'activations', model: opts.name ?? null, inputShape: [...input.shape], sampleIndex: index, colormap, layers, scale,
   };

@@ -106,6 +106,7 @@ export function hexToRGB(hex: string): [number, number, number] {
 export class Canvas {
   readonly skia: SkiaCanvas;
   readonly ctx: SKRSContext2D;
+  #fill = '';
 
   constructor(readonly width: number, readonly height: number, readonly colormap: ColormapName = 'viridis', background = WHITE) {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -122,7 +123,8 @@ export class Canvas {
   /** A filled rectangle; at whole-pixel coordinates its pixels are exactly `color`, at fractional ones its edges are antialiased. */
   fillRect(x: number, y: number, w: number, h: number, color: string): void {
     if (w <= 0 || h <= 0) return;
-    this.ctx.fillStyle = color;
+    // NOTE: setting fillStyle parses the colour each time; the Playground's points make thousands of rectangles a frame.
+    if (this.#fill !== color) this.ctx.fillStyle = this.#fill = color;
     this.ctx.fillRect(x, y, w, h);
   }
 
@@ -180,7 +182,7 @@ export class Canvas {
     const ctx = this.ctx;
     ctx.beginPath();
     ctx.arc(x, y, r, 0, 2 * Math.PI);
-    ctx.fillStyle = color;
+    ctx.fillStyle = this.#fill = color;
     ctx.fill();
     if (outline) {
       ctx.strokeStyle = outline;
@@ -196,6 +198,7 @@ export class Canvas {
     ctx.save();
     ctx.font = fontSpec(opts.size ?? TEXT_SIZE, opts.bold);
     ctx.fillStyle = color;
+    // NOTE: restore() below brings back the fill before this text: #fill stays right.
     ctx.textBaseline = opts.baseline ?? 'top';
     ctx.textAlign = opts.align ?? 'left';
     ctx.translate(x, y);

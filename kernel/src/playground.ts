@@ -405,18 +405,21 @@ export class Playground {
       }
     }
     const toPx = (v: number) => ((v + EXTENT) / (2 * EXTENT)) * side;
-    const dot = (xs: Float32Array, ys: Float32Array, hollow: boolean) => {
+    // NOTE: in passes by colour (white rims, class 0, class 1, hollow centres): each colour is set once, not per point.
+    const dots = (xs: Float32Array, ys: Float32Array, pass: (px: number, py: number, label: number) => void) => {
       for (let i = 0; i < ys.length; i++) {
         const px = Math.round(pad + toPx(xs[2 * i])), py = Math.round(top + side - toPx(xs[2 * i + 1]));
         if (px < pad + 2 || py < top + 2 || px > pad + side - 3 || py > top + side - 3) continue;
-        const color = ys[i] === 1 ? CLASS1 : CLASS0;
-        c.fillRect(px - 2, py - 2, 5, 5, WHITE);
-        c.fillRect(px - 1, py - 1, 3, 3, color);
-        if (hollow) c.fillRect(px, py, 1, 1, WHITE);
+        pass(px, py, ys[i]);
       }
     };
-    dot(this.#trainX, this.#trainY, false);
-    dot(this.#testX, this.#testY, true);
+    for (const [xs, ys] of [[this.#trainX, this.#trainY], [this.#testX, this.#testY]]) dots(xs, ys, (px, py) => c.fillRect(px - 2, py - 2, 5, 5, WHITE));
+    for (const label of [0, 1]) {
+      for (const [xs, ys] of [[this.#trainX, this.#trainY], [this.#testX, this.#testY]]) {
+        dots(xs, ys, (px, py, l) => l === label && c.fillRect(px - 1, py - 1, 3, 3, label === 1 ? CLASS1 : CLASS0));
+      }
+    }
+    dots(this.#testX, this.#testY, (px, py) => c.fillRect(px, py, 1, 1, WHITE));
     // the colour bar of the regions: p from 1 (top) to 0, through the same lightened colour map
     const barValues = Float32Array.from({ length: side * 8 }, (_, i) => 1 - Math.floor(i / 8) / (side - 1));
     c.heatmap(barX, top, barValues, 0, side, 8, 8, -0.35, 1.35, 1);

@@ -244,7 +244,7 @@ export interface ImageGridOptions {
   perRow?: number;
   /** Show at most this many images (default 100). */
   maxImages?: number;
-  /** Target size of an image's longer side in pixels (default 64). */
+  /** Target size of an image's longer side in pixels, by integer upscaling (default 84: 28x28 images 3x, large enough to read). */
   tileSize?: number;
 }
 
@@ -283,7 +283,7 @@ export function imageGrid(images: Tensor, opts: ImageGridOptions = {}): ImageGri
     tiles.push(tile);
   }
   const perRow = Math.max(1, Math.min(n, opts.perRow ?? 10));
-  const target = opts.tileSize ?? 64;
+  const target = opts.tileSize ?? 84;
   const colormap = opts.colormap ?? 'gray';
   const title = opts.title ?? `${n} image${n === 1 ? '' : 's'} ${h}x${w}`;
   const image = drawGrid([{ label: null, tiles }], { colormap, title, targetSide: target, maxWidth: wrapWidth(perRow, h, w, !!opts.labels, target) });

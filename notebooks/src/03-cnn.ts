@@ -453,17 +453,29 @@ linePlot([run, mlpRun].map((r, i) => ({ name: ['LeNet-5', 'MLP'][i], x: r.epochs
 
 // %%
 const shiftsOf = (d: number) => [[0, d], [0, -d], [d, 0], [-d, 0]];
+/** Multiply-adds for one image: Linear in·out, Conv2d outC·outH·outW·inC·K·K, counted by forward hooks. */
+function multiplyAdds(net: nn.Module): number {
+  let total = 0;
+  const handles = net.modules().map((m) => m.registerForwardHook((layer, _inputs, out) => {
+    if (layer instanceof nn.Linear) total += layer.weight.size;
+    else if (layer instanceof nn.Conv2d) total += (out as nn.Tensor).size * (layer.weight.size / layer.weight.shape[0]);
+  }));
+  nn.noGrad(() => net.forward(test.images.narrow(0, 0, 1)));
+  handles.forEach((h) => h.remove());
+  return total;
+}
 const comparison = [['LeNet-5', model, run], ['MLP', mlp, mlpRun]].map(([name, net, r]) => {
   const net_ = net as nn.Module, r_ = r as typeof run;
   const byShift = [0, 1, 2].map((d) => d === 0 ? accuracyOn(net_, test.images, test.labels)
     : shiftsOf(d).reduce((a, [dy, dx]) => a + accuracyOn(net_, shiftImages(test.images, dy, dx), test.labels), 0) / 4);
   const t0 = performance.now();
   nn.noGrad(() => net_.forward(test.images));
-  return { name: name as string, params: net_.numParameters(), epochSeconds: r_.epochs.reduce((a, e) => a + e.seconds, 0) / r_.epochs.length, inferMs: (performance.now() - t0) / test.images.shape[0] * 1000, byShift };
+  return { name: name as string, params: net_.numParameters(), macs: multiplyAdds(net_), epochSeconds: r_.epochs.reduce((a, e) => a + e.seconds, 0) / r_.epochs.length, inferMs: (performance.now() - t0) / test.images.shape[0] * 1000, byShift };
 });
-console.log('model    parameters | seconds per epoch | µs per test image | test accuracy: original | shifted 1 px | shifted 2 px');
-for (const c of comparison) console.log(`${c.name.padEnd(8)} ${c.params.toLocaleString('en').padStart(10)} | ${c.epochSeconds.toFixed(2).padStart(17)} | ${c.inferMs.toFixed(0).padStart(17)} | ${c.byShift.map((a) => (a * 100).toFixed(1).padStart(6) + '%').join(' | ')}`);
+console.log('model    parameters | multiply-adds per image | seconds per epoch | µs per test image | test accuracy: original | shifted 1 px | shifted 2 px');
+for (const c of comparison) console.log(`${c.name.padEnd(8)} ${c.params.toLocaleString('en').padStart(10)} | ${c.macs.toLocaleString('en').padStart(23)} | ${c.epochSeconds.toFixed(2).padStart(17)} | ${c.inferMs.toFixed(0).padStart(17)} | ${c.byShift.map((a) => (a * 100).toFixed(1).padStart(6) + '%').join(' | ')}`);
 const [lenetRow, mlpRow] = comparison;
+console.log(`LeNet-5 / MLP: ${(lenetRow.params / mlpRow.params).toFixed(2)}× the parameters, ${(lenetRow.macs / mlpRow.macs).toFixed(2)}× the multiply-adds per image`);
 console.log(`LeNet-5 − MLP: ${lenetRow.byShift.map((a, i) => ((a - mlpRow.byShift[i]) * 100).toFixed(1)).join(', ')} points (original, 1 px, 2 px)`);
 
 // %% [markdown]
@@ -474,11 +486,11 @@ console.log(`LeNet-5 − MLP: ${lenetRow.byShift.map((a, i) => ((a - mlpRow.bySh
 // | parameters | about a quarter (weights shared across positions) | every pixel–unit pair has its own weight |
 // | accuracy, same setup | a few points higher after 5 epochs (slower start) | levels off |
 // | shifted images | loses less (the gap grows with the shift) | each weight is tied to one position |
-// | time per epoch | several times slower: each weight is used at every position, so more multiply-adds per parameter | fast |
+// | compute | more multiply-adds per image with fewer weights: each kernel weight is used at every position, so slower per epoch (the seconds depend on the machine and its load) | one multiply-add per weight |
 // | input | needs a grid (images, spectrograms) | any vector |
 //
-// The table in the cell above has the exact numbers of this run: parameters, seconds per training
-// epoch, microseconds per test image, and accuracy on the original and shifted test images.
+// The table in the cell above has the exact numbers of this run: parameters, multiply-adds per image,
+// seconds per training epoch, microseconds per test image, and accuracy on the original and shifted test images.
 
 // %% [markdown]
 // ## 8 · Inside LeNet-5

@@ -4,9 +4,9 @@
 // A source file is a list of cells in the "percent" format (as jupytext):
 //   // %% [markdown]        a Markdown cell: the following lines, each starting with "// "
 //   // %%                   a code cell: the following lines as they are
-//   // %% [solution]        a code cell too, the solution of an exercise: collapsed when the notebook
-//                           opens (cell metadata jupyter.source_hidden, as JupyterLab writes it when
-//                           a cell's input is collapsed), and run like any other cell
+//   // %% [solution]        a code cell too, the solution of an exercise: its input and outputs are
+//                           collapsed when the notebook opens (cell metadata jupyter.source_hidden and
+//                           outputs_hidden, as JupyterLab writes them), and it runs like any other cell
 // Blank lines at the start and end of a cell are dropped.
 //
 // usage: node notebooks/src/build.mjs [--out DIR] [names...]   (default: every notebooks/src/[0-9]*.ts into notebooks/)
@@ -59,7 +59,7 @@ function toNotebook(cells, name) {
       const id = createHash('sha1').update(`${name}:${i}`).digest('hex').slice(0, 8);
       return c.type === 'markdown'
         ? { cell_type: 'markdown', id, metadata: {}, source }
-        : { cell_type: 'code', execution_count: null, id, metadata: c.solution ? { jupyter: { source_hidden: true }, tags: ['solution'] } : {}, outputs: [], source };
+        : { cell_type: 'code', execution_count: null, id, metadata: c.solution ? { jupyter: { outputs_hidden: true, source_hidden: true }, tags: ['solution'] } : {}, outputs: [], source };
     }),
     metadata: {
       kernelspec: { display_name: 'nnlab (TypeScript)', language: 'typescript', name: 'nnlab' },

@@ -7,8 +7,6 @@
  * The addon is optional: when it was not built or does not load,
  * `nativeAddon()` is null and `nativeLoadError()` says why.
  */
-import type { Storage } from './elementwise';
-
 /** What OpenBLAS says about itself, plus the instruction set nnlab's own loops dispatched to. */
 export interface NativeInfo {
   /** OpenBLAS's kernel family for this CPU (`openblas_get_corename()`), e.g. 'SkylakeX'. */
@@ -132,9 +130,11 @@ export function nativeAddon(): NativeAddon | null {
       throw new Error(`the addon was not built: ${why}`);
     }
     // OpenBLAS's idle threads spin for 2^28 cycles (~0.1 s) after each job
-    // by default, taking a core from the calling thread between products;
-    // 2^22 (~1-2 ms, as the wasm pool's spin) unless the user chose.
-    process.env.OPENBLAS_THREAD_TIMEOUT ??= '22';
+    // by default, taking a core from the calling thread (and the machine)
+    // between products; 2^4, the least it takes, makes them sleep at once,
+    // as the wasm pool's workers do (measured on the MLP: 2^4 and 2^14 ahead
+    // of 2^22 and 2^28). Unless the user chose.
+    process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
     const loaded = nodeRequire(file) as NativeAddon;
     if (threads > 0) loaded.setThreads(threads);
     if (parallelMin >= 0) loaded.setParallelMin(parallelMin);
@@ -167,8 +167,8 @@ export function coreWarning(info: NativeInfo): string | null {
 
 // ---- Drivers ------------------------------------------------------------------
 
-/** Below this many multiply-adds a matmul stays on the js loops (the call costs more). */
-export const NATIVE_MIN_MACS = 2048;
+/** Below this many multiply-adds a matmul stays on the js loops (the call costs more; 256 measured best for the MLP at batch 1). */
+export const NATIVE_MIN_MACS = 256;
 /** Below this many elements elementwise and reductions stay on the js loops. */
 export const NATIVE_MIN_ELEMENTS = 256;
 
@@ -235,9 +235,4 @@ export function nativeMatmul<T extends Float32Array | Float64Array>(
   } else {
     nat.dgemm(la[0], lb[0], M, N, K, a as Float64Array, aOff, la[1], b as Float64Array, bOff, lb[1], c as Float64Array, cOff, Math.max(N, 1), 0);
   }
-}
-
-/** True for the float32 storage the addon takes. */
-export function isF32(x: Storage): x is Float32Array {
-  return x instanceof Float32Array;
 }

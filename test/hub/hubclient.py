@@ -34,7 +34,7 @@ def free_port():
 
 
 def remove_user(name):
-    """Stops the user's processes (by pid) and deletes the user and home."""
+    """Stops the user's processes (by pid) and deletes the user, the home and the server's cgroup."""
     try:
         pwd.getpwnam(name)
     except KeyError:
@@ -50,6 +50,16 @@ def remove_user(name):
                 pass
         time.sleep(0.2)
     subprocess.run(["userdel", "--remove", name], capture_output=True)
+    # The hub's memory cgroup for the user's server (hub/python/nnlab_cgroup.py), now empty.
+    for folder in (f"/sys/fs/cgroup/memory/nnlab-hub/{name}", f"/sys/fs/cgroup/nnlab-hub/{name}"):
+        for _ in range(20):
+            try:
+                os.rmdir(folder)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:  # busy until the last killed process is gone
+                time.sleep(0.2)
 
 
 class Hub:

@@ -8,7 +8,11 @@ no student reaches another's server, files or kernels (403) while the admin
 can; a kernel past its server's memory limit is stopped with a MemoryError in
 the notebook while the other students' kernels keep running; the hub restarts
 without losing users, running servers or notebooks, and a course update
-reaches every student without touching their edits.
+reaches every student without touching their edits. Also: `--add-users`
+creates system users whose passwords PAM accepts, the hub's secrets are
+owner-only, a cookie without the XSRF token cannot write, the lab itself
+works through the hub in Chromium (test/hub/lab_via_hub.mjs), and the idle
+culler stops idle servers.
 
 Run as root: /usr/bin/python3 test/hub/test_hub.py (or scripts/test-hub.sh).
 The users, their homes and their processes are removed afterwards.
@@ -87,6 +91,8 @@ class TestHubForAClass(unittest.TestCase):
             NNLAB_HUB_MEM_LIMIT=MEM_LIMIT,
             NNLAB_COURSE_SOURCE=cls.course,
         )
+        if os.path.exists(os.path.join(OUT, "hub.log")):
+            os.unlink(os.path.join(OUT, "hub.log"))  # this run's log only (the restart appends)
         cls.hub = Hub(env, OUT)
         cls.hub.start()
         cls.students = [Student(cls.hub.url, name, PASSWORD) for name in STUDENTS]
@@ -103,6 +109,59 @@ class TestHubForAClass(unittest.TestCase):
             remove_user(name)
         shutil.rmtree(getattr(cls, "state", ""), ignore_errors=True)
         shutil.rmtree(getattr(cls, "course", ""), ignore_errors=True)
+
+    def test_0_the_admin_adds_users_who_log_in_with_pam(self):
+        """`npm run hub -- --add-users FILE`: system users with owner-only homes, random
+        passwords in an owner-only file, the allowed and admin lists; PAM (what
+        PAMAuthenticator calls) accepts the password handed out."""
+        import pamela
+
+        state = tempfile.mkdtemp(prefix="nnlab-hub-users-")
+        names = ["nnlabtestpam", "nnlabtestpamadmin"]
+        try:
+            for name in names:
+                remove_user(name)
+            listing = os.path.join(state, "class.txt")
+            with open(listing, "w") as f:
+                f.write(f"# the class\n{names[0]}\n{names[1]} admin\n")
+            env = dict(os.environ, NNLAB_HUB_STATE=state)
+            done = subprocess.run(["bash", os.path.join(ROOT, "hub", "hub.sh"), "--add-users", listing], env=env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            with open(os.path.join(state, "users.txt")) as f:
+                self.assertEqual(f.read().split(), names)
+            with open(os.path.join(state, "admins.txt")) as f:
+                self.assertEqual(f.read().split(), names[1:])
+            passwords_file = os.path.join(state, "new-passwords.txt")
+            self.assertEqual(os.stat(passwords_file).st_mode & 0o777, 0o600)
+            self.assertEqual(os.stat(state).st_mode & 0o777, 0o700)
+            with open(passwords_file) as f:
+                passwords = dict(line.split() for line in f if line.strip())
+            self.assertEqual(sorted(passwords), sorted(names))
+            for name in names:
+                self.assertEqual(os.stat(pwd.getpwnam(name).pw_dir).st_mode & 0o777, 0o700, name)
+                pamela.authenticate(name, passwords[name], service="login")
+                with self.assertRaises(pamela.PAMError):
+                    pamela.authenticate(name, passwords[name] + "x", service="login")
+            # Listed again: nobody is created twice, no password changes.
+            again = subprocess.run(["bash", os.path.join(ROOT, "hub", "hub.sh"), "--add-users", listing], env=env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(again.returncode, 0, again.stderr)
+            self.assertIn("0 created", again.stdout)
+            pamela.authenticate(names[0], passwords[names[0]], service="login")
+        finally:
+            for name in names:
+                remove_user(name)
+            shutil.rmtree(state, ignore_errors=True)
+
+    def test_0b_the_hubs_secrets_are_owner_only_and_outside_the_repository(self):
+        self.assertFalse(os.path.commonpath([self.state, ROOT]) == ROOT)
+        self.assertEqual(os.stat(self.state).st_mode & 0o777, 0o700)
+        for name in ("jupyterhub_cookie_secret", "proxy_auth_token"):
+            path = os.path.join(self.state, name)
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o600, name)
+            with open(path) as f:
+                self.assertRegex(f.read().strip(), r"^[0-9a-f]{64}$", name)
+        ignored = subprocess.run(["git", "check-ignore", "-q", ".hub-state/jupyterhub_cookie_secret"], cwd=ROOT)
+        self.assertEqual(ignored.returncode, 0, "the default state dir .hub-state/ is not git-ignored")
 
     def test_1_each_student_logs_in_and_runs_a_notebook(self):
         results, errors = {}, {}
@@ -175,6 +234,30 @@ class TestHubForAClass(unittest.TestCase):
         # A token is required at all: no credentials, no access.
         r = requests.get(f"{a.server_url(b.name)}/api/contents", timeout=30, allow_redirects=False)
         self.assertIn(r.status_code, (302, 403))
+
+    def test_2b_the_lab_through_the_hub_in_chromium(self):
+        a = self.students[0]
+        run_ = subprocess.run(["node", os.path.join(ROOT, "test", "hub", "lab_via_hub.mjs"), self.hub.url, a.name, PASSWORD, OUT], capture_output=True, text=True, timeout=300)
+        lines = run_.stdout.strip().splitlines()
+        result = json.loads(lines[-1]) if lines else {"error": run_.stderr[-2000:]}
+        self.assertTrue(result.get("ok"), f"the lab through the hub: {result}")
+        self.assertIn(f"/user/{a.name}/lab", result["url"])
+
+    def test_2c_xsrf_protection_stays_on(self):
+        """A browser session (the hub's OAuth cookie for the student's server) cannot
+        write without the XSRF token, as a cross-site form could not; with it, it can."""
+        a = self.students[0]
+        r = a.http.get(f"{a.server_url()}/lab", timeout=60)  # the OAuth dance: hub cookie -> server cookie
+        self.assertEqual((r.status_code, r.url), (200, f"{a.server_url()}/lab"))
+        self.assertEqual(a.http.get(f"{a.server_url()}/api/contents", timeout=60).status_code, 200)
+        body = {"type": "file", "format": "text", "content": "hello"}
+        r = a.http.put(f"{a.server_url()}/api/contents/xsrf-check.txt", json=body, timeout=60)
+        self.assertEqual(r.status_code, 403, "a cookie alone wrote a file")
+        xsrf = a.http.cookies.get("_xsrf", path=f"/user/{a.name}/") or a.http.cookies.get("_xsrf")
+        self.assertTrue(xsrf, sorted(c.name for c in a.http.cookies))
+        r = a.http.put(f"{a.server_url()}/api/contents/xsrf-check.txt", json=body, headers={"X-XSRFToken": xsrf}, timeout=60)
+        self.assertIn(r.status_code, (200, 201), r.text[:200])
+        a.api("DELETE", "/contents/xsrf-check.txt")
 
     def test_3_a_kernel_past_the_memory_limit_is_stopped_and_the_others_run_on(self):
         a, b, c = self.students
@@ -298,6 +381,29 @@ class TestHubForAClass(unittest.TestCase):
                 ws.close()
 
         self.assertEqual(run(again()), ("ok", [{"msg_type": "stream", "name": "stdout", "text": "6\n"}]))
+
+    def test_6_idle_servers_are_culled(self):
+        """The culler (hub/python/nnlab_culler.py) against the hub's REST API, once,
+        with the admin's token: no server is idle for an hour; all are idle for 0 s."""
+        culler = [sys.executable, os.path.join(ROOT, "hub", "python", "nnlab_culler.py"), "--once"]
+        env = dict(os.environ, JUPYTERHUB_API_URL=f"{self.hub.url}/hub/api", JUPYTERHUB_API_TOKEN=self.admin.token)
+        kept = subprocess.run(culler + ["--timeout=3600"], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual((kept.returncode, kept.stdout.strip()), (0, ""), kept.stderr)
+        stopped, t0 = [], time.time()
+        while sorted(stopped) != STUDENTS and time.time() - t0 < 30:
+            time.sleep(1.5)  # NOTE: the proxy's activity poll may just have marked a server active
+            culled = subprocess.run(culler + ["--timeout=1"], env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(culled.returncode, 0, culled.stderr)
+            lines = culled.stdout.strip().splitlines()
+            stopped += lines[-1].split() if lines else []  # the last line names them
+        self.assertEqual(sorted(stopped), STUDENTS)
+        t0 = time.time()
+        while time.time() - t0 < 60:
+            users = {u["name"]: u for u in self.admin.hub_api("GET", "/users").json()}
+            if not any(users[n]["servers"] for n in STUDENTS):
+                break
+            time.sleep(0.5)
+        self.assertFalse([n for n in STUDENTS if users[n]["servers"]], "servers still running after the cull")
 
 
 if __name__ == "__main__":

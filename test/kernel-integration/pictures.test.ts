@@ -67,8 +67,9 @@ describe('kernel pictures in a real kernel', () => {
     // the same call here: the same pixels (same library, same fonts)
     const here = decodePNG(imageGrid(zeros([2, 8, 8]), { labels: ['凉鞋', '衬衫'], title: '图像 images' }).payload.image.png);
     expect(Buffer.from(fromKernel.pixels).equals(Buffer.from(here.pixels))).toBe(true);
-    // the first caption's band (under the first 8x8 tile, upscaled 8x to 64 px at (4, 24)) against Skia's own drawing of '凉鞋'
-    const [x0, y0, w, h] = [0, 24 + 64 + 1, 70, 15];
+    // the first caption's band (under the first 8x8 tile, upscaled 10x to 80 px at (4, 24)) against Skia's own drawing of '凉鞋'
+    const side = 80;
+    const [x0, y0, w, h] = [0, 24 + side + 1, side + 6, 15];
     const ref = createCanvas(fromKernel.width, fromKernel.height);
     const ctx = ref.getContext('2d');
     ctx.lang = 'en';
@@ -78,7 +79,7 @@ describe('kernel pictures in a real kernel', () => {
     ctx.fillStyle = INK;
     ctx.textBaseline = 'top';
     ctx.textAlign = 'center';
-    ctx.fillText('凉鞋', 4 + 32, 24 + 64 + 2);
+    ctx.fillText('凉鞋', 4 + side / 2, 24 + side + 2);
     const want = ctx.getImageData(x0, y0, w, h).data;
     const got = new Uint8ClampedArray(w * h * 4);
     for (let y = 0; y < h; y++) got.set(fromKernel.pixels.subarray(((y0 + y) * fromKernel.width + x0) * 4, ((y0 + y) * fromKernel.width + x0 + w) * 4), y * w * 4);

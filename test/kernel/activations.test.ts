@@ -60,6 +60,14 @@ describe('featureMaps', () => {
     expect((bundle[MIME.activations] as ActivationsPayload).layers).toHaveLength(6);
   });
 
+  it('draws bigger tiles on request (tileSize)', () => {
+    const model = cnn(), x = randn([1, 1, 8, 8]);
+    const small = featureMaps(model, x), big = featureMaps(model, x, { tileSize: 128 });
+    expect(big.image.width).toBeGreaterThan(small.image.width);
+    expect(big.image.height).toBeGreaterThan(small.image.height);
+    expect(big.payload.layers[1].image!.png).toBe(small.payload.layers[1].image!.png); // the JSON's per-layer tiles stay as they were
+  });
+
   it('limits channels, selects layers by name and restores training mode', () => {
     const model = new Sequential(new Conv2d(1, 20, 3), new ReLU());
     model.train();

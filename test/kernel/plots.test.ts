@@ -109,8 +109,8 @@ describe('imageGrid', () => {
     expect(p).toMatchObject({ kind: 'images', title: 'twelve', rows: 2, cols: 10, scale: 'shared', colormap: 'gray', sourceShape: [12, 1, 28, 28] });
     const png = decodePNG(p.image.png);
     expect([png.width, png.height]).toEqual([p.image.width, p.image.height]);
-    // 28x28 tiles upscaled 2x = 56 px, ten a row, plus the colour bar
-    expect(png.width).toBeGreaterThan(10 * 56 + 40);
+    // 28x28 tiles upscaled 3x = 84 px, ten a row, plus the colour bar
+    expect(png.width).toBeGreaterThan(10 * 84 + 40);
     const bare = imageGrid(images, { title: 'twelve' });
     expect(bare.payload.image.height).toBeLessThan(p.image.height); // captions take room
     expect(imageGrid(randn([3, 784])).payload.sourceShape).toEqual([3, 784]);

@@ -80,15 +80,18 @@ describe(NAME, () => {
     expect(lenetAcc).toBeGreaterThan(mlpAcc);
     const live = bundleWith(run.nb, 'await liveFit(model', MIME.run) as Record<string, any>;
     expect(live[MIME.run].hyperparameters).toMatchObject({ optimizer: 'SGD', lr: 0.05, batchSize: 64, epochs: 5 });
-    const rows = [...text.matchAll(/^(LeNet-5|MLP) +([\d,]+) \| +([\d.]+) \| +(\d+) \| +([\d.]+)% \| +([\d.]+)% \| +([\d.]+)%$/gm)];
+    const rows = [...text.matchAll(/^(LeNet-5|MLP) +([\d,]+) \| +([\d,]+) \| +([\d.]+) \| +(\d+) \| +([\d.]+)% \| +([\d.]+)% \| +([\d.]+)%$/gm)];
     expect(rows.map((r) => r[1])).toEqual(['LeNet-5', 'MLP']);
     const [lenet, mlp] = rows.map((r) => r.slice(2).map((v) => Number(v.replace(/,/g, ''))));
     expect([lenet[0], mlp[0]]).toEqual([61706, 235146]);
     expect(lenet[0]).toBeLessThan(mlp[0] / 3);              // "about a quarter of the parameters"
-    expect(lenet[1]).toBeGreaterThan(mlp[1]);               // "several times slower per epoch"
-    expect(lenet[3]).toBeCloseTo(lenetAcc, 1);
-    expect(mlp[3]).toBeCloseTo(mlpAcc, 1);
-    const gaps = [3, 4, 5].map((i) => lenet[i] - mlp[i]);
+    // conv 1 6·28·28·25 + conv 2 16·10·10·150 + FC 400·120 + 120·84 + 84·10; the MLP 784·256 + 256·128 + 128·10
+    expect([lenet[1], mlp[1]]).toEqual([117600 + 240000 + 48000 + 10080 + 840, 200704 + 32768 + 1280]);
+    expect(lenet[1]).toBeGreaterThan(mlp[1]);               // "more multiply-adds per image with fewer weights"
+    expect(text).toMatch(/LeNet-5 \/ MLP: 0\.26× the parameters, 1\.77× the multiply-adds per image/);
+    expect(lenet[4]).toBeCloseTo(lenetAcc, 1);
+    expect(mlp[4]).toBeCloseTo(mlpAcc, 1);
+    const gaps = [4, 5, 6].map((i) => lenet[i] - mlp[i]);
     expect(gaps[0]).toBeGreaterThan(0);
     expect(gaps[1]).toBeGreaterThan(gaps[0]);
     expect(gaps[2]).toBeGreaterThan(gaps[1]);

@@ -179,13 +179,13 @@ function commonChecks(name: string, run: () => Executed): void {
     expect(nb.metadata.kernelspec.name).toBe('nnlab');
     const source = built(name);
     expect(nb.cells.map((c) => [c.cell_type, joined(c.source)])).toEqual(source.cells.map((c) => [c.cell_type, joined(c.source)]));
-    // A solution cell stays collapsed in the committed notebook, as its source marks it.
+    // A solution cell stays collapsed (input and outputs) in the committed notebook, as its source marks it.
     expect(nb.cells.map((c) => isSolution(c))).toEqual(source.cells.map((c) => isSolution(c)));
   });
 }
 
-/** A solution cell (`// %% [solution]` in notebooks/src): input collapsed when the notebook opens. */
-export const isSolution = (c: Cell): boolean => c.cell_type === 'code' && c.metadata?.jupyter?.source_hidden === true;
+/** A solution cell (`// %% [solution]` in notebooks/src): input and outputs collapsed when the notebook opens. */
+export const isSolution = (c: Cell): boolean => c.cell_type === 'code' && c.metadata?.jupyter?.source_hidden === true && c.metadata?.jupyter?.outputs_hidden === true;
 
 /**
  * The exercises at the end of the notebook: a '## Exercises' Markdown cell followed by 3–5

@@ -217,10 +217,12 @@ export function overlayFigure(runs: { run: RunPayload; color: string; label: str
     }
   }
   const isAcc = metric === 'valAccuracy' || metric === 'trainAccuracy';
+  // Whole epochs only on the axis (plotly would put ticks at 1, 1.5, 2 for a 2-epoch run).
+  const lastEpoch = Math.max(1, ...data.flatMap(t => arr((t as { x?: unknown }).x).map(v => num(v) ?? 1)));
   return {
     data,
     layout: {
-      xaxis: { title: { text: 'epoch' } },
+      xaxis: { title: { text: 'epoch' }, tick0: 0, dtick: Math.max(1, Math.ceil(lastEpoch / 10)) },
       yaxis: { title: { text: plotlyText(METRICS.find(m => m[0] === metric)?.[1] ?? metric) }, ...(isAcc ? { range: [0, 1] } : {}) },
       legend: { orientation: 'h', y: -0.3 },
       margin: { l: 50, r: 10, t: 10, b: 40 },
