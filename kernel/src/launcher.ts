@@ -146,11 +146,39 @@ let sendFailures = 0;
  */
 export function sendInOrder(sock: Sendable, frames: unknown[], what = 'message'): Promise<void> {
   const tail = sendTails.get(sock) ?? Promise.resolve();
-  const sent = tail.then(() => sock.send(frames)).catch((err: unknown) => {
+  const sent = tail.then(() => sendPatiently(sock, frames)).catch((err: unknown) => {
     if (sendFailures++ < 20) process.stderr.write(`[nnlab kernel] could not send ${what}: ${err instanceof Error ? err.message : String(err)}\n`);
   });
   sendTails.set(sock, sent);
   return sent;
+}
+
+/** How long a send keeps retrying a peer that is not reading (then it is logged and dropped). */
+export const SEND_PATIENCE_MS = 120_000;
+
+/** zeromq's EAGAIN: the peer is past its high-water mark (not reading fast enough), try again later. */
+function isBusyPeer(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === 'EAGAIN' || /not possible or timed out/.test(String((err as Error)?.message));
+}
+
+/**
+ * One send, retried while the peer is busy.
+ * NOTE: iopub waits at its high-water mark (noDrop), and zeromq 6 then fails
+ * the send with EAGAIN ("Operation was not possible or timed out") instead of
+ * waiting: under load (a burst of 200 cells on a busy machine) 2 cells lost
+ * their output that way. Retrying with a growing pause (1 ms to 100 ms)
+ * delivers them as the client catches up.
+ */
+async function sendPatiently(sock: Sendable, frames: unknown[], patienceMs = SEND_PATIENCE_MS): Promise<void> {
+  const start = Date.now();
+  for (let pause = 1; ; pause = Math.min(100, pause * 2)) {
+    try {
+      return await sock.send(frames);
+    } catch (err) {
+      if (!isBusyPeer(err) || Date.now() - start > patienceMs) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
 }
 
 /** Resolves when every send queued so far on `sock` has been handed to zeromq. */

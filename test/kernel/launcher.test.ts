@@ -45,6 +45,20 @@ describe('sendInOrder', () => {
     expect(got).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
+  it('a peer past its high-water mark (EAGAIN) gets the message once it reads again, in order', async () => {
+    // zeromq 6 fails a send at the high-water mark with EAGAIN instead of waiting.
+    const got: string[] = [];
+    let busyFor = 5;
+    const sock = {
+      send: async (f: unknown[]) => {
+        if (busyFor-- > 0) throw Object.assign(new Error('Operation was not possible or timed out'), { code: 'EAGAIN' });
+        got.push(f[0] as string);
+      },
+    };
+    await Promise.all(['a', 'b', 'c'].map((x) => sendInOrder(sock, [x])));
+    expect(got).toEqual(['a', 'b', 'c']);
+  });
+
   it('a failed send does not stop the ones behind it', async () => {
     const got: string[] = [];
     const sock = { send: async (f: unknown[]) => { if (f[0] === 'bad') throw new Error('closed'); got.push(f[0] as string); } };

@@ -11,6 +11,8 @@
  */
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { sanitizeFigure } from './renderers/sanitizeFigure';
+// NOTE: plotlyText lives with sanitizeFigure, free of JupyterLab imports, so the panel's pure parts load in vitest.
+export { plotlyText } from './renderers/sanitizeFigure';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export interface PlotlyApi {
@@ -71,14 +73,6 @@ export const PLOT_CONFIG = Object.freeze({
 
 /** The strip plotly's modebar takes at the top right of a plot (px); the top margin is at least this. */
 export const MODEBAR_HEIGHT = 30;
-
-/** An untrusted string as plotly text: `&`, `<`, `>` become entities (shown literally). */
-export function plotlyText(s: unknown): string {
-  return String(s ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-}
 
 /** Theme-aware colours read from JupyterLab's CSS variables. */
 export function themeColors(el: HTMLElement): { font: string; grid: string; paper: string } {

@@ -267,3 +267,11 @@ export function sanitizeFigure(figure: { data?: unknown; layout?: unknown }): Sa
   for (const [kind, seen] of walk.notes) notes.push(typeof seen === 'number' ? (seen > 1 ? `${kind} ×${seen}` : kind) : `${kind}: ${seen.join(', ')}`);
   return { data, layout, config: { ...OFFLINE_CONFIG }, notes };
 }
+
+/** An untrusted string as plotly text: `&`, `<`, `>` become entities (shown literally). */
+export function plotlyText(s: unknown): string {
+  return String(s ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}

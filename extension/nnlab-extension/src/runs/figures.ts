@@ -9,7 +9,7 @@
  */
 import type { EpochPayload, RunPayload } from '../protocol';
 import { arr, isRecord, num, str } from '../dom';
-import { plotlyText } from '../plotly';
+import { plotlyText } from '../renderers/sanitizeFigure';
 import { eventLabel, eventText, eventsOf } from '../steer';
 
 export type Metric = 'valAccuracy' | 'valLoss' | 'trainLoss' | 'trainAccuracy' | 'stepLoss';

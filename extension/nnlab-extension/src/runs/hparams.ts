@@ -15,7 +15,7 @@
  */
 import type { EpochPayload, RunPayload } from '../protocol';
 import { isRecord, num } from '../dom';
-import { plotlyText } from '../plotly';
+import { plotlyText } from '../renderers/sanitizeFigure';
 import { epochsOf } from './figures';
 
 export type EpochMetric = 'trainLoss' | 'valLoss' | 'trainAccuracy' | 'valAccuracy';
