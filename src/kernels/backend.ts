@@ -12,7 +12,7 @@
  *
  * The default is 'wasm' when the engine can run it (WebAssembly with SIMD and
  * shared memory, as in Node ≥ 20), else 'js'; 'native' is chosen with
- * `NNLAB_BACKEND=native` or `setBackend('native')` (see README, Speed, for
+ * `NNLAB_BACKEND=native` or `setBackend('native')` (see the README's Backends section for
  * why it is not yet the default). `backendInfo()` says which backend runs,
  * why, and what OpenBLAS runs.
  *
