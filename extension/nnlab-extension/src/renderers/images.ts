@@ -17,7 +17,8 @@ export class ImagesRenderer extends PayloadRenderer<ImagesPayload> {
     const height = num(p.image?.height) ?? 0;
     const holder = h('div', { className: 'nnlab-image-holder' });
     const zoom = h('input', { type: 'range', min: '1', max: '8', step: '1', className: 'nnlab-zoom', aria: { label: 'zoom' } });
-    zoom.value = '2';
+    // NOTE: the kernel draws its images at reading size (tiles of 64-84 px, captions in real fonts): shown 1:1 by default.
+    zoom.value = '1';
     const draw = () => {
       holder.textContent = '';
       holder.appendChild(pngImage(p.image?.png, str(p.title, 'images'), width * Number(zoom.value), height * Number(zoom.value)));
