@@ -31,6 +31,7 @@ export { summary, summaryPayload, summaryBundle, summaryText, layerTree, ModelSu
 export { featureMaps, recordActivations, ActivationMaps, filterImages, ImageGrid, type FeatureMapOptions, type FilterOptions } from './activations';
 export { confusionMatrix, confusionMatrixOf, ConfusionMatrix, type ConfusionOptions } from './confusion';
 export { Figure, figureBundle, figureSvg, figurePng, linePlot, type FigureSpec, type Trace, type Layout, type Axis } from './figure';
+export { architectureDiagram, unrolledRNNDiagram, Diagram, type ArchitectureOptions, type UnrolledRNNOptions } from './diagrams';
 export { decisionRegions, imageGrid, barChart, contourLines, type DecisionRegionOptions, type ImageGridOptions, type BarChartOptions, type ScoreModel } from './plots';
 export { runBundle, runPayload, runFigure, type RunViewOptions } from './runView';
 export { liveFit, LiveRunDisplay, displayStats, type LiveFitOptions, type DisplayStats } from './live';
