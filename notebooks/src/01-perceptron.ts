@@ -15,7 +15,7 @@
 
 // %%
 import * as nn from 'nnlab';
-import { display, displayBundle, filterImages, tensorHeatmap, linePlot, Figure, type Trace } from 'nnlab/kernel';
+import { display, filterImages, imageGrid, barChart, decisionRegions, linePlot, Figure, type Trace } from 'nnlab/kernel';
 nn.manualSeed(0);
 'nnlab ready'
 
@@ -112,16 +112,10 @@ const test = nn.data.loadFashionMNIST({ split: 'test', limit: 2000 });
 const classNames = train.classNames;
 console.log('train images', train.images.shape, train.images.dtype, ' labels', train.labels.shape, train.labels.dtype);
 console.log('classes:', classNames.map((c, i) => `${i} ${c}`).join(' · '));
-
-/** Images [N, 1, 28, 28] (or [N, 784]) as one PNG row of tiles, with a caption for text-only viewers. */
-function showImages(images: nn.Tensor, caption: string) {
-  const n = images.shape[0];
-  const heat = tensorHeatmap(images.reshape([n, 28, 28]))!;
-  displayBundle({ 'image/png': heat.png, 'text/plain': caption });
-}
 const first = train.images.narrow(0, 0, 10);
-showImages(first, 'first 10 training images');
-console.log('their labels:', Array.from(train.labels.narrow(0, 0, 10).values(), (y) => classNames[y]).join(', '));
+const firstLabels = Array.from(train.labels.narrow(0, 0, 10).values(), (y) => classNames[y]);
+console.log('their labels:', firstLabels.join(', '));
+imageGrid(first, { labels: firstLabels, title: 'first 10 training images' })
 
 // %% [markdown]
 // A linear model does not see rows and columns: the image is flattened row by row into a vector of
@@ -209,6 +203,7 @@ const byHand = scores.argmax(1).values(), fromPredict = clf.predict(testFlat).va
 let same = 0;
 for (let i = 0; i < byHand.length; i++) if (byHand[i] === fromPredict[i]) same++;
 console.log(`scores [${scores.shape.join(', ')}]; argmax by hand equals predict() for ${same} of ${byHand.length} images`);
+barChart(scores.select(0, 0), classNames, { title: `the 10 scores s = Wx + b of test image 0 (a ${classNames[test.labels.values()[0]]})`, xlabel: 'class', ylabel: 'score' })
 
 // %% [markdown]
 // Each row of `W` has 784 weights, one per pixel, so it is a 28×28 image: the template the class is
@@ -216,7 +211,7 @@ console.log(`scores [${scores.shape.join(', ')}]; argmax by hand equals predict(
 // T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot.
 
 // %%
-filterImages(clf.weight, { name: 'rows of W', imageShape: [28, 28] })
+filterImages(clf.weight, { name: 'rows of W', imageShape: [28, 28], labels: classNames })
 
 // %% [markdown]
 // ## 5 · Perceptron vs SVM (支持向量机): margin (间隔) and support vectors (支持向量)
@@ -300,7 +295,7 @@ new Figure({
     lineTrace(svm.coef, svm.intercept, 1, -3, 3, 'SVM margin', '#2a9d8f', 'dot'),
     { ...lineTrace(svm.coef, svm.intercept, -1, -3, 3, '', '#2a9d8f', 'dot'), showlegend: false },
   ],
-  layout: { title: 'Separating lines: perceptron vs SVM', width: 720, height: 520, xaxis: { range: [-3, 3] }, yaxis: { range: [-3, 3] } },
+  layout: { title: 'Separating lines: perceptron vs SVM', width: 720, height: 520, xaxis: { title: 'x₁', range: [-3, 3] }, yaxis: { title: 'x₂', range: [-3, 3] } },
 })
 
 // %% [markdown]
@@ -327,63 +322,17 @@ console.log(`linear kernel: training accuracy ${(linearSvm.score(XR, yR) * 100).
 console.log(`RBF kernel:    training accuracy ${(rbfSvm.score(XR, yR) * 100).toFixed(1)}%, ${rbfSvm.supportVectors.shape[0]} support vectors`);
 
 // %% [markdown]
-// The decision regions: the background is coloured by the predicted class on a grid, the black
-// curve is `f(x) = 0`, and ringed points are support vectors. The linear SVM can only cut the plane
+// The decision regions: the background is the decision function f(x) on a grid (blue: class 0,
+// red: class 1, white near the boundary), the black curve is `f(x) = 0`, and ringed points are support vectors. The linear SVM can only cut the plane
 // in two halves; the RBF SVM draws a closed curve around the inner class.
 
 // %%
-/** Segments of the curve f = level on a grid (marching squares); NaN separates the segments (a gap in the plot). */
-function contour(f: Float64Array | Float32Array, xs: number[], ys: number[], level = 0): { x: number[]; y: number[] } {
-  const X: number[] = [], Y: number[] = [], nx = xs.length;
-  for (let i = 0; i + 1 < ys.length; i++) {
-    for (let j = 0; j + 1 < nx; j++) {
-      const corners: [number, number, number][] = [
-        [xs[j], ys[i], f[i * nx + j]], [xs[j + 1], ys[i], f[i * nx + j + 1]],
-        [xs[j + 1], ys[i + 1], f[(i + 1) * nx + j + 1]], [xs[j], ys[i + 1], f[(i + 1) * nx + j]],
-      ];
-      const cut: [number, number][] = [];
-      for (let k = 0; k < 4; k++) {
-        const [xa, ya, fa] = corners[k], [xb, yb, fb] = corners[(k + 1) % 4];
-        if ((fa > level) !== (fb > level)) {
-          const t = (level - fa) / (fb - fa);
-          cut.push([xa + t * (xb - xa), ya + t * (yb - ya)]);
-        }
-      }
-      for (let k = 0; k + 1 < cut.length; k += 2) X.push(cut[k][0], cut[k + 1][0], NaN), Y.push(cut[k][1], cut[k + 1][1], NaN);
-    }
-  }
-  return { x: X, y: Y };
-}
-/** A grid over [lo, hi]², its points as a tensor [n·n, 2] (row by row). */
-function grid(lo: number, hi: number, n: number) {
-  const xs = Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
-  const points: number[][] = [];
-  for (const gy of xs) for (const gx of xs) points.push([gx, gy]);
-  return { xs, points: nn.tensor(points, { dtype: 'float64' }) };
-}
-function decisionPlot(model: nn.SVC, title: string): Figure {
-  const { xs, points } = grid(-2.6, 2.6, 40);
-  const f = model.decisionFunction(points).values() as Float64Array;
-  const pv = points.values();
-  const region = [0, 1].map((k) => {
-    const rx: number[] = [], ry: number[] = [];
-    for (let i = 0; i < f.length; i++) if ((f[i] > 0 ? 1 : 0) === k) { rx.push(pv[2 * i]); ry.push(pv[2 * i + 1]); }
-    return { type: 'scatter', mode: 'markers', x: rx, y: ry, showlegend: false, marker: { color: k ? '#f6cfd4' : '#cfdcf0', size: 10 } } as Trace;
-  });
-  const sv = model.supportIndices.values();
-  const boundary = contour(f, xs, xs, 0);
-  return new Figure({
-    data: [
-      ...region,
-      { type: 'scatter', mode: 'markers', name: 'support vectors', x: Array.from(sv, (i) => ring[i][0]), y: Array.from(sv, (i) => ring[i][1]), marker: { color: '#222222', size: 11 } },
-      ...pointTraces(XR, yR, ['class 0 (inside)', 'class 1 (ring)']),
-      { type: 'scatter', mode: 'lines', name: 'f(x) = 0', x: boundary.x, y: boundary.y, line: { color: '#000000', width: 2 } },
-    ],
-    layout: { title, width: 520, height: 500, xaxis: { range: [-2.6, 2.6] }, yaxis: { range: [-2.6, 2.6] } },
-  });
-}
-display(decisionPlot(linearSvm, `linear kernel: ${(linearSvm.score(XR, yR) * 100).toFixed(0)}% correct`));
-decisionPlot(rbfSvm, `RBF kernel (γ = 1): ${(rbfSvm.score(XR, yR) * 100).toFixed(0)}% correct`)
+const ringOpts = (model: nn.SVC, title: string) => ({
+  classNames: ['class 0 (inside)', 'class 1 (ring)'], highlight: model.supportIndices.values(), highlightName: 'support vectors', title,
+  extent: [[-2.6, 2.6], [-2.6, 2.6]] as [[number, number], [number, number]],
+});
+display(decisionRegions(linearSvm, XR, yR, ringOpts(linearSvm, `linear kernel: ${(linearSvm.score(XR, yR) * 100).toFixed(0)}% correct`)));
+decisionRegions(rbfSvm, XR, yR, ringOpts(rbfSvm, `RBF kernel (γ = 1): ${(rbfSvm.score(XR, yR) * 100).toFixed(0)}% correct`))
 
 // %% [markdown]
 // ## Summary

@@ -17,7 +17,7 @@
 
 // %%
 import * as nn from 'nnlab';
-import { display, linePlot, liveFit, summary, confusionMatrix, Figure, type Trace } from 'nnlab/kernel';
+import { display, linePlot, liveFit, summary, confusionMatrix, contourLines, Figure, type Trace } from 'nnlab/kernel';
 nn.manualSeed(0);
 /** Largest absolute difference of two tensors of the same shape. */
 const maxDiff = (a: nn.Tensor, b: nn.Tensor) => a.sub(b).abs().max().item();
@@ -283,28 +283,6 @@ runs.forEach(({ lr, losses }) => console.log(`γ = ${lr.toFixed(2)}: loss ${loss
 // zig-zags across it but converges; γ = 0.21 bounces ever higher up the walls (drawn until it leaves the plot).
 
 // %%
-/** Segments of the curve f = level on a grid (marching squares); NaN separates segments (a gap in the plot). */
-function contour(f: ArrayLike<number>, xs: number[], ys: number[], level: number, X: number[] = [], Y: number[] = []) {
-  const nx = xs.length;
-  for (let i = 0; i + 1 < ys.length; i++) {
-    for (let j = 0; j + 1 < nx; j++) {
-      const corners: [number, number, number][] = [
-        [xs[j], ys[i], f[i * nx + j]], [xs[j + 1], ys[i], f[i * nx + j + 1]],
-        [xs[j + 1], ys[i + 1], f[(i + 1) * nx + j + 1]], [xs[j], ys[i + 1], f[(i + 1) * nx + j]],
-      ];
-      const cut: [number, number][] = [];
-      for (let k = 0; k < 4; k++) {
-        const [xa, ya, fa] = corners[k], [xb, yb, fb] = corners[(k + 1) % 4];
-        if ((fa > level) !== (fb > level)) {
-          const t = (level - fa) / (fb - fa);
-          cut.push([xa + t * (xb - xa), ya + t * (yb - ya)]);
-        }
-      }
-      for (let k = 0; k + 1 < cut.length; k += 2) X.push(cut[k][0], cut[k + 1][0], NaN), Y.push(cut[k][1], cut[k + 1][1], NaN);
-    }
-  }
-  return { x: X, y: Y };
-}
 /** Contour lines of loss over [x0, x1] × [y0, y1] at the given levels, as one grey trace. */
 function contourTrace(loss: (w: nn.Tensor) => nn.Tensor, [x0, x1]: number[], [y0, y1]: number[], levels: number[]): Trace {
   const n = 50;
@@ -312,10 +290,9 @@ function contourTrace(loss: (w: nn.Tensor) => nn.Tensor, [x0, x1]: number[], [y0
   const ys = Array.from({ length: n }, (_, i) => y0 + ((y1 - y0) * i) / (n - 1));
   const f = new Float64Array(n * n);
   ys.forEach((yv, i) => xs.forEach((xv, j) => (f[i * n + j] = loss(nn.tensor([xv, yv], { dtype: 'float64' })).item())));
-  const X: number[] = [], Y: number[] = [];
-  for (const level of levels) contour(f, xs, ys, level, X, Y);
-  const round = (v: number) => Math.round(v * 1000) / 1000;
-  return { type: 'scatter', mode: 'lines', name: 'contours of L', x: X.map(round), y: Y.map(round), line: { color: '#b0b0b0', width: 1 } };
+  const lines = levels.map((level) => contourLines(f, xs, ys, level));
+  const round = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
+  return { type: 'scatter', mode: 'lines', name: 'contours of L', x: lines.flatMap((c) => c.x.map(round)), y: lines.flatMap((c) => c.y.map(round)), line: { color: '#b0b0b0', width: 1 } };
 }
 /** The path while it stays inside the box. */
 function inside(path: [number, number][], [x0, x1]: number[], [y0, y1]: number[]) {

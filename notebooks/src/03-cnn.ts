@@ -19,15 +19,10 @@
 
 // %%
 import * as nn from 'nnlab';
-import { display, displayBundle, featureMaps, filterImages, summary, confusionMatrix, liveFit, linePlot, tensorHeatmap, Figure, type Trace } from 'nnlab/kernel';
+import { display, featureMaps, filterImages, imageGrid, architectureDiagram, summary, confusionMatrix, liveFit, linePlot, Figure, type Trace } from 'nnlab/kernel';
 nn.manualSeed(0);
 const maxDiff = (a: nn.Tensor, b: nn.Tensor) => a.sub(b).abs().max().item();
 const shapeOf = (t: nn.Tensor) => `[${t.shape.join(', ')}]`;
-/** Images [N, 1, 28, 28] or [N, 784] as one PNG row of tiles (shared colour scale), with a caption for text-only viewers. */
-function showImages(images: nn.Tensor, caption: string) {
-  const heat = tensorHeatmap(images.reshape([images.shape[0], 28, 28]))!;
-  displayBundle({ 'image/png': heat.png, 'text/plain': caption });
-}
 const train = nn.data.loadFashionMNIST({ split: 'train', limit: 12000 });
 const test = nn.data.loadFashionMNIST({ split: 'test', limit: 2000 });
 const classNames = train.classNames as string[];
@@ -86,7 +81,7 @@ new Figure({ data: [cloudTrace(centred, 'centred', '#3b6fb6'), cloudTrace(decorr
 // %%
 const X = train.images.reshape([-1, 784]).narrow(0, 0, 3000);
 const meanSub = new nn.preprocess.MeanSubtraction().fit(X);
-showImages(nn.stack([meanSub.mean, X.select(0, 1), meanSub.transform(X.narrow(0, 1, 1)).select(0, 0)]), 'the mean image, image 1, image 1 minus the mean');
+display(imageGrid(nn.stack([meanSub.mean, X.select(0, 1), meanSub.transform(X.narrow(0, 1, 1)).select(0, 0)]), { labels: ['the mean image', 'image 1', 'image 1 − mean'], scale: 'per-tile', title: 'mean subtraction' }));
 console.log(`mean of the centred pixels over 3,000 images: ${meanSub.transform(X).mean().item().toExponential(1)}`);
 
 // %% [markdown]
@@ -111,8 +106,8 @@ const reconstructions = [5, 20, 50].map((k) => {
   console.log(`k = ${String(k).padStart(2)} components: mean squared reconstruction error ${xHat.sub(sample).square().mean().item().toFixed(5)}`);
   return xHat;
 });
-showImages(sample, 'six images');
-reconstructions.forEach((r, i) => showImages(r, `reconstructed from ${[5, 20, 50][i]} components`));
+const rowNames = ['original', ...[5, 20, 50].map((k) => `${k} components`)];
+display(imageGrid(nn.concat([sample, ...reconstructions]), { perRow: 6, labels: rowNames.flatMap((r) => Array(6).fill(r)), title: 'six images, then reconstructed from 5, 20 and 50 principal components' }));
 
 // %% [markdown]
 // **Whitening** divides each principal component by its standard deviation: the covariance of the
@@ -125,8 +120,8 @@ const pcaWhite = new nn.preprocess.PCA({ nComponents: 50, whiten: true }).fit(X)
 const Z = pcaWhite.transform(X);
 console.log(`PCA-whitened: max |cov(Z) − I| over the 50×50 covariance = ${maxDiff(cov(Z.double()), nn.eye(50, { dtype: 'float64' })).toFixed(4)}`);
 const zca = new nn.preprocess.ZCAWhitening({ eps: 0.01 }).fit(X);
-showImages(sample, 'six images');
-showImages(zca.transform(sample), 'the same images after ZCA whitening (eps = 0.01)');
+display(imageGrid(sample, { title: 'six images' }));
+display(imageGrid(zca.transform(sample), { title: 'the same images after ZCA whitening (eps = 0.01)' }));
 
 // %% [markdown]
 // **Local contrast normalisation** works inside each image: every pixel is centred and scaled by the
@@ -135,7 +130,7 @@ showImages(zca.transform(sample), 'the same images after ZCA whitening (eps = 0.
 // %%
 const img = train.images.narrow(0, 0, 6);
 const lcn = nn.preprocess.localContrastNormalize(img, { windowSize: 9 });
-showImages(lcn, 'local contrast normalisation, 9×9 windows');
+display(imageGrid(nn.concat([img, lcn]), { perRow: 6, scale: 'per-tile', tileSize: 112, labels: [...Array(6).fill('original'), ...Array(6).fill('LCN 9×9')], title: 'local contrast normalisation, 9×9 windows (each tile to its own range)' }));
 const [pr, pc] = [14, 10];
 const pix = img.select(0, 0).select(0, 0);   // [28, 28]
 const win = pix.slice([pr - 4, pr + 5], [pc - 4, pc + 5]);
@@ -199,7 +194,7 @@ const magnitude = gxy.square().sum(1, true).sqrt();
 featureMaps(new nn.Sequential(sobel), shoe, { name: 'Sobel' })
 
 // %%
-showImages(nn.concat([shoe, magnitude.div(magnitude.max())]), 'the image and its Sobel gradient magnitude (scaled to 0..1)');
+imageGrid(nn.concat([shoe, gxy.narrow(1, 0, 1), gxy.narrow(1, 1, 1), magnitude]), { scale: 'per-tile', tileSize: 168, labels: ['image 0', 'sobelX', 'sobelY', 'gradient magnitude'], title: 'the image, its Sobel responses and their magnitude (each to its own range)' })
 
 // %% [markdown]
 // ## 4 · Multi-channel convolution (多通道卷积) by hand vs Conv2d
@@ -341,7 +336,7 @@ for (let depth = 1; depth <= probe.length; depth++) {
   fields.push(gradMap.gt(0).float());
 }
 // The receptive fields drawn over image 0: the pixels outside each field dimmed.
-showImages(nn.stack(fields.map((f) => shoe.reshape([28, 28]).mul(f.mul(0.8).add(0.2)))), 'the receptive field of the centre unit after conv 1, pool 1, conv 2 and pool 2, drawn over image 0 (outside it: dimmed)');
+display(imageGrid(nn.stack(fields.map((f) => shoe.reshape([28, 28]).mul(f.mul(0.8).add(0.2)))), { tileSize: 112, labels: probe.map(([name]) => name), title: 'the receptive field of the centre unit, drawn over image 0 (outside it: dimmed)' }));
 
 // %% [markdown]
 // An MLP's first-layer unit is connected to all 784 pixels from the start: it has no notion of
@@ -370,7 +365,7 @@ nn.noGrad(() => {
   console.log(`fully connected 784 → 784 (${fcLayer.numParameters().toLocaleString('en')} weights): max |response(shifted image) − shifted response| = ${fcShiftErr.toFixed(3)} (its responses reach ${scale.toFixed(3)})`);
 });
 const sobelX = (t: nn.Tensor) => { const r = nn.noGrad(() => sobel.forward(t).narrow(1, 0, 1)); return r.div(r.abs().max()).add(1).div(2); };
-showImages(nn.concat([shoe, sobelX(shoe), moved3, sobelX(moved3)]), 'image 0, its sobelX response, the image shifted 3 pixels right, and the same filter\'s response to it: the same map, moved 3 pixels (responses scaled to 0..1, grey = 0)');
+display(imageGrid(nn.concat([shoe, sobelX(shoe), moved3, sobelX(moved3)]), { tileSize: 112, labels: ['image 0', 'its sobelX', 'shifted 3 px', 'sobelX of it'], title: 'the same filter\'s response moves with the input (responses scaled to 0..1, grey = 0)' }));
 
 // %% [markdown]
 // ### Pooling against overfitting (池化与过拟合)
@@ -405,7 +400,13 @@ for (const r of poolRuns) console.log(`${r.name.padEnd(21)} ${r.params.toLocaleS
 // ## 7 · LeNet-5 (经典卷积神经网络) against the MLP
 //
 // `conv 6@5×5 (pad 2) → ReLU → max-pool 2 → conv 16@5×5 → ReLU → max-pool 2 → FC 400→120 → ReLU → FC 120→84 → ReLU → FC 84→10`.
-// The summary traces one forward pass for the output shape, parameters and multiply-adds of each layer:
+// Drawn layer by layer, with the shape each layer outputs and its parameters (one traced forward pass):
+
+// %%
+architectureDiagram(model, [1, 1, 28, 28], { title: 'LeNet-5 (经典卷积神经网络)' })
+
+// %% [markdown]
+// The summary traces the same pass for the output shape, parameters and multiply-adds of each layer:
 
 // %%
 summary(model, [1, 1, 28, 28])

@@ -14,7 +14,7 @@
 
 // %%
 import * as nn from 'nnlab';
-import { display, displayBundle, liveFit, summary, tensorHeatmap, linePlot } from 'nnlab/kernel';
+import { display, imageGrid, liveFit, summary, linePlot } from 'nnlab/kernel';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -34,9 +34,6 @@ function task(data: { images: nn.Tensor; labels: nn.Tensor }, classes: number[],
   });
   return new nn.data.TensorDataset(data.images.indexSelect(0, nn.tensor(idx, { dtype: 'int32' })), nn.tensor(y, { dtype: 'int32' }));
 }
-function showImages(images: nn.Tensor, caption: string) {
-  displayBundle({ 'image/png': tensorHeatmap(images.reshape([images.shape[0], 28, 28]))!.png, 'text/plain': caption });
-}
 const A = [0, 1, 2, 5, 7], B = [3, 4, 6, 8, 9];
 console.log('task A:', A.map((c) => names[c]).join(', '));
 console.log('task B:', B.map((c) => names[c]).join(', '));
@@ -53,7 +50,7 @@ const aTrain = task(train, A, 1200), aTest = task(test, A);
 // dropLast: 6,000 = 187 × 32 + 16; a last batch of 16 would show as a spike on the loss chart.
 const aTrainLoader = new nn.data.DataLoader(aTrain, { batchSize: 32, shuffle: true, dropLast: true, generator: new nn.Generator(0) });
 const aTestLoader = new nn.data.DataLoader(aTest, { batchSize: 500 });
-showImages(nn.stack([0, 1, 2, 3, 4, 5, 6, 7].map((i) => aTrain.get(i)[0])), 'eight task-A training images');
+display(imageGrid(nn.stack([0, 1, 2, 3, 4, 5, 6, 7].map((i) => aTrain.get(i)[0])), { labels: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => names[A[aTrain.get(i)[1].item()]]), title: 'eight task-A training images' }));
 const pretrained = nn.models.lenet5({ numClasses: 5 });
 const pretrainRun = await liveFit(pretrained, {
   trainLoader: aTrainLoader, valLoader: aTestLoader, optimizer: new nn.optim.Adam(pretrained.parameters(), { lr: 2e-3 }), epochs: 1, name: 'pretraining on task A',
@@ -120,7 +117,7 @@ summary(model, [1, 1, 28, 28])
 const bTrain = task(train, B, 20, 12000), bTest = task(test, B);
 const bTestLoader = new nn.data.DataLoader(bTest, { batchSize: 500 });
 console.log(`task B: ${bTrain.length} training images, ${bTest.length} test images`);
-showImages(nn.stack([0, 1, 2, 3, 4, 5, 6, 7].map((i) => bTrain.get(i)[0])), 'eight task-B training images');
+display(imageGrid(nn.stack([0, 1, 2, 3, 4, 5, 6, 7].map((i) => bTrain.get(i)[0])), { labels: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => names[B[bTrain.get(i)[1].item()]]), title: 'eight task-B training images' }));
 
 async function trainOnB(name: string, net: nn.Module, params: ReturnType<typeof nn.parameterGroups> | nn.Parameter[], data = bTrain, quiet = false) {
   const loader = new nn.data.DataLoader(data, { batchSize: 10, shuffle: true, generator: new nn.Generator(0) });

@@ -16,7 +16,7 @@
 
 // %%
 import * as nn from 'nnlab';
-import { display, liveFit, linePlot, Figure, type Trace } from 'nnlab/kernel';
+import { display, liveFit, linePlot, unrolledRNNDiagram, Figure, type Trace } from 'nnlab/kernel';
 import { readFileSync } from 'fs';
 nn.manualSeed(0);
 const maxDiff = (a: nn.Tensor, b: nn.Tensor) => a.sub(b).abs().max().item();
@@ -42,14 +42,12 @@ console.log(`RNN at the last step:          A ${fmt(rnnA)}  B ${fmt(rnnB)}  → 
 // %% [markdown]
 // ## 2 · The unrolled RNN (按时间展开): U, V, W
 //
-// ```
-//   o₁        o₂        o₃              o_t = V h_t + c        (output)
-//   ↑ V       ↑ V       ↑ V
-//   h₁ ──W──▶ h₂ ──W──▶ h₃  ──W──▶ …     h_t = tanh(U x_t + W h_{t−1} + b)
-//   ↑ U       ↑ U       ↑ U
-//   x₁        x₂        x₃              h₀ = 0
-// ```
-//
+// The RNN above (3 inputs, 4 hidden units, 2 outputs) drawn over three time steps:
+
+// %%
+unrolledRNNDiagram({ steps: 3, rnn })
+
+// %% [markdown]
 // Unrolled over time, an RNN is a deep feed-forward network with one layer per step, in which every
 // step uses **the same** U (input → hidden), W (hidden → hidden) and V (hidden → output). The number
 // of parameters does not depend on the length of the sequence:
