@@ -54,6 +54,22 @@ describe(NAME, () => {
     const [rows] = bundlesOf(run.nb, "filterImages(clf.weight");
     expect(isPng(rows['image/png'])).toBe(true);
     expect(rows[MIME.images]).toMatchObject({ sourceShape: [10, 784], cols: 10 });
+    // the 10 scores of one test image as bars named by class, the largest highlighted, with a PNG beside the plotly JSON
+    const [bars] = bundlesOf(run.nb, 'barChart(scores');
+    expect(isPng(bars['image/png'])).toBe(true);
+    const spec = bars[MIME.plotly] as { data: { type: string; y: number[] }[]; layout: { xaxis: { ticktext: string[] }; yaxis: { title: string } } };
+    expect(spec.data).toHaveLength(1);
+    expect(spec.data[0].type).toBe('bar');
+    expect(spec.data[0].y).toHaveLength(10);
+    expect(spec.layout.xaxis.ticktext).toEqual(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    expect(spec.layout.yaxis.title).toBe('score');
+  });
+
+  it('shows the first training images as one captioned image grid', () => {
+    const [grid] = bundlesOf(run.nb, 'imageGrid(first');
+    expect(isPng(grid['image/png'])).toBe(true);
+    expect(grid[MIME.images]).toMatchObject({ kind: 'images', sourceShape: [10, 1, 28, 28], cols: 10, rows: 1 });
+    expect(String(grid['text/plain'])).toContain('first 10 training images');
   });
 
   it('finds the widest margin with the SVM: support vectors on the edge, larger than the perceptrons\' margins', () => {
@@ -69,17 +85,25 @@ describe(NAME, () => {
     const [fig] = bundlesOf(run.nb, 'const COLOR0');
     expect(fig[MIME.plotly]).toBeTypeOf('object');
     expect(String(fig['image/svg+xml'])).toMatch(/^<svg/);
+    expect(isPng(fig['image/png'])).toBe(true);
+    expect((fig[MIME.plotly] as { layout: Record<string, { title?: string }> }).layout).toMatchObject({ xaxis: { title: 'x₁' }, yaxis: { title: 'x₂' } });
   });
 
   it('needs the RBF kernel for the ring, and draws both decision boundaries', () => {
     expect(num(text, /linear kernel: training accuracy ([\d.]+)%/)).toBeLessThan(80);
     expect(num(text, /RBF kernel: +training accuracy ([\d.]+)%/)).toBe(100);
-    const figs = bundlesOf(run.nb, 'function contour(');
+    const figs = bundlesOf(run.nb, 'decisionRegions(linearSvm');
     expect(figs).toHaveLength(2);
     for (const f of figs) {
       expect(String(f['image/svg+xml'])).toMatch(/^<svg/);
-      expect((f[MIME.plotly] as { data: { name?: string }[] }).data.map((t) => t.name)).toContain('f(x) = 0');
+      expect(isPng(f['image/png'])).toBe(true);
+      const data = (f[MIME.plotly] as { data: { name?: string; type?: string; z?: number[][]; y: number[] }[] }).data;
+      // the regions are ONE heatmap of f(x), not a marker per grid cell
+      expect(data.filter((t) => t.type === 'heatmap')).toHaveLength(1);
+      expect(data.map((t) => t.name)).toEqual(['f(x)', 'support vectors', 'class 0 (inside)', 'class 1 (ring)', 'f(x) = 0']);
+      expect(data[2].y.length + data[3].y.length).toBe(120);
     }
+    expect(figs[0][MIME.plotly]).not.toEqual(figs[1][MIME.plotly]);
   });
 
   it('ends with exercises whose collapsed solutions ran: OR/AND gates, a separable pair, soft margin, RBF γ', () => {

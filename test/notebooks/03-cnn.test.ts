@@ -35,6 +35,11 @@ describe(NAME, () => {
     const [hand, lib] = /by hand (-?[\d.]+), localContrastNormalize (-?[\d.]+)/.exec(text)!.slice(1).map(Number);
     expect(lib).toBe(hand);
     for (const b of bundlesOf(run.nb, 'const pcaWhite')) expect(isPng(b['image/png'])).toBe(true);
+    // the LCN images, each to its own range, in larger tiles, under their originals
+    const lcn = bundleWith(run.nb, 'localContrastNormalize(img', MIME.images);
+    expect(isPng(lcn['image/png'])).toBe(true);
+    expect(lcn[MIME.images]).toMatchObject({ sourceShape: [12, 1, 28, 28], rows: 2, cols: 6, scale: 'per-tile' });
+    expect((lcn[MIME.images] as { image: { width: number } }).image.width).toBeGreaterThan(6 * 112);
   });
 
   it('computes every output size by the formula and by conv2d alike', () => {
@@ -51,6 +56,10 @@ describe(NAME, () => {
     expect(num(text, /max \|by hand − BatchNorm2d\| = ([\d.e+-]+)/)).toBeLessThan(1e-5);
     for (const v of /after: \[([-\d.,]+)\]\n/.exec(text.slice(text.indexOf('per-channel variance')))![1].split(',').map(Number)) expect(v).toBeCloseTo(1, 1);
     const [sobel] = bundlesOf(run.nb, 'Conv2d.fromKernels');
+    const [tiles] = bundlesOf(run.nb, 'imageGrid(nn.concat([shoe, gxy');
+    expect(isPng(tiles['image/png'])).toBe(true);
+    expect(tiles[MIME.images]).toMatchObject({ sourceShape: [4, 1, 28, 28], cols: 4, scale: 'per-tile' });
+    expect((tiles[MIME.images] as { image: { width: number } }).image.width).toBeGreaterThan(4 * 168);
     expect((sobel[MIME.activations] as { layers: { shape: number[] }[] }).layers.map((l) => l.shape)).toEqual([[1, 1, 28, 28], [1, 2, 28, 28]]);
   });
 
@@ -105,6 +114,15 @@ describe(NAME, () => {
 
   it('trains LeNet-5 to ≥ 75% with the live chart, and shows its summary, activation maps of every layer, filters and confusion matrix', () => {
     expect(text).toContain('LeNet-5: 61,706 parameters');
+    // LeNet-5 drawn as a diagram: a box per layer with its output shape, the same total as the summary
+    const [diagram] = bundlesOf(run.nb, 'architectureDiagram(model');
+    expect(isPng(diagram['image/png'])).toBe(true);
+    expect(diagram[MIME.images]).toMatchObject({ kind: 'images', sourceShape: [1, 1, 28, 28] });
+    const drawn = String(diagram['text/plain']);
+    expect(drawn).toContain('features.0 Conv2d(1, 6, kernel_size=(5, 5)');
+    expect(drawn).toContain('→ [1, 16, 5, 5], 0 parameters');
+    expect(drawn).toContain('classifier.5 Linear(in_features=84, out_features=10, bias=True) → [1, 10], 850 parameters');
+    expect(drawn).toContain('61,706 parameters in all');
     const [summary] = bundlesOf(run.nb, 'summary(model');
     expect(summary[MIME.model]).toMatchObject({ className: 'LeNet5', inputShape: [1, 1, 28, 28] });
     expect(String(summary['text/html'])).toContain('<table');

@@ -5,7 +5,7 @@
  * and the recursive network.
  */
 import { describe, expect, it } from 'vitest';
-import { bundlesOf, bundleWith, checkExercises, type Executed, MIME, notebookSuite, num, nums, textOf } from './helpers';
+import { bundlesOf, bundleWith, checkExercises, type Executed, isPng, MIME, notebookSuite, num, nums, textOf } from './helpers';
 
 const NAME = '05-rnn';
 let run: Executed;
@@ -26,6 +26,14 @@ describe(NAME, () => {
 
   it('computes the unrolled steps by hand as run() does, and BPTT as a sum over steps', () => {
     expect(text).toContain('42 parameters for sequences of 3 steps, and the same 42 for 100');
+    // the unrolled RNN drawn, with the weights' shapes of this RNN and the same count
+    const [diagram] = bundlesOf(run.nb, 'unrolledRNNDiagram(');
+    expect(isPng(diagram['image/png'])).toBe(true);
+    expect(diagram[MIME.images]).toMatchObject({ kind: 'images', sourceShape: [3] });
+    const drawn = String(diagram['text/plain']);
+    expect(drawn).toContain('U [4×3], W [4×4]');
+    expect(drawn).toContain('V [2×4]');
+    expect(drawn).toContain('42 parameters, for any number of steps');
     expect(num(text, /max \|by hand − run\(\)\| over h₁, h₂: ([\d.e+-]+)/)).toBeLessThan(1e-6);
     expect(num(text, /∂L\/∂W: max \|Σ_t δ_t h_\{t−1\}ᵀ − autograd\| = ([\d.e+-]+)/)).toBeLessThan(1e-12);
     expect(num(text, /∂L\/∂U: max \|Σ_t δ_t x_tᵀ − autograd\| = ([\d.e+-]+)/)).toBeLessThan(1e-12);
