@@ -107,7 +107,7 @@ const reconstructions = [5, 20, 50].map((k) => {
   return xHat;
 });
 const rowNames = ['original', ...[5, 20, 50].map((k) => `${k} components`)];
-display(imageGrid(nn.concat([sample, ...reconstructions]), { perRow: 6, labels: rowNames.flatMap((r) => Array(6).fill(r)), title: 'six images, then reconstructed from 5, 20 and 50 principal components' }));
+imageGrid(nn.concat([sample, ...reconstructions]), { perRow: 6, labels: rowNames.flatMap((r) => Array(6).fill(r)), title: 'six images, then reconstructed from 5, 20 and 50 principal components' })
 
 // %% [markdown]
 // **Whitening** divides each principal component by its standard deviation: the covariance of the
@@ -121,7 +121,7 @@ const Z = pcaWhite.transform(X);
 console.log(`PCA-whitened: max |cov(Z) − I| over the 50×50 covariance = ${maxDiff(cov(Z.double()), nn.eye(50, { dtype: 'float64' })).toFixed(4)}`);
 const zca = new nn.preprocess.ZCAWhitening({ eps: 0.01 }).fit(X);
 display(imageGrid(sample, { title: 'six images' }));
-display(imageGrid(zca.transform(sample), { title: 'the same images after ZCA whitening (eps = 0.01)' }));
+imageGrid(zca.transform(sample), { title: 'the same images after ZCA whitening (eps = 0.01)' })
 
 // %% [markdown]
 // **Local contrast normalisation** works inside each image: every pixel is centred and scaled by the
@@ -336,7 +336,7 @@ for (let depth = 1; depth <= probe.length; depth++) {
   fields.push(gradMap.gt(0).float());
 }
 // The receptive fields drawn over image 0: the pixels outside each field dimmed.
-display(imageGrid(nn.stack(fields.map((f) => shoe.reshape([28, 28]).mul(f.mul(0.8).add(0.2)))), { tileSize: 112, labels: probe.map(([name]) => name), title: 'the receptive field of the centre unit, drawn over image 0 (outside it: dimmed)' }));
+imageGrid(nn.stack(fields.map((f) => shoe.reshape([28, 28]).mul(f.mul(0.8).add(0.2)))), { tileSize: 112, labels: probe.map(([name]) => name), title: 'the receptive field of the centre unit, drawn over image 0 (outside it: dimmed)' })
 
 // %% [markdown]
 // An MLP's first-layer unit is connected to all 784 pixels from the start: it has no notion of
@@ -365,7 +365,7 @@ nn.noGrad(() => {
   console.log(`fully connected 784 → 784 (${fcLayer.numParameters().toLocaleString('en')} weights): max |response(shifted image) − shifted response| = ${fcShiftErr.toFixed(3)} (its responses reach ${scale.toFixed(3)})`);
 });
 const sobelX = (t: nn.Tensor) => { const r = nn.noGrad(() => sobel.forward(t).narrow(1, 0, 1)); return r.div(r.abs().max()).add(1).div(2); };
-display(imageGrid(nn.concat([shoe, sobelX(shoe), moved3, sobelX(moved3)]), { tileSize: 112, labels: ['image 0', 'its sobelX', 'shifted 3 px', 'sobelX of it'], title: 'the same filter\'s response moves with the input (responses scaled to 0..1, grey = 0)' }));
+imageGrid(nn.concat([shoe, sobelX(shoe), moved3, sobelX(moved3)]), { tileSize: 112, labels: ['image 0', 'its sobelX', 'shifted 3 px', 'sobelX of it'], title: 'the same filter\'s response moves with the input (responses scaled to 0..1, grey = 0)' })
 
 // %% [markdown]
 // ### Pooling against overfitting (池化与过拟合)

@@ -114,7 +114,12 @@ rnn.zeroGrad();
 // %% [markdown]
 // Many tasks need **only the last output**: classify a whole sequence (a review's sentiment, the
 // first symbol of section 4). Then o_T is the only output computed, `L = −log o_T[y]`, and ∂L/∂V has the
-// last step's term alone; the earlier steps are still trained, through W. `outputs: 'last'` does that.
+// last step's term alone; the earlier steps are still trained, through W. `outputs: 'last'` does that:
+
+// %%
+unrolledRNNDiagram({ steps: 4, inputSize: 4, hiddenSize: 16, outputSize: 4, outputs: 'last', title: "outputs: 'last' (many-to-one): o_T is the only output" })
+
+// %% [markdown]
 // Both kinds trained on one small task each (T = 20 one-hot steps of 4 symbols, 16 hidden units,
 // 300 Adam steps of 32 sequences):
 //

@@ -34,6 +34,11 @@ describe(NAME, () => {
     expect(drawn).toContain('U [4×3], W [4×4]');
     expect(drawn).toContain('V [2×4]');
     expect(drawn).toContain('42 parameters, for any number of steps');
+    // and the many-to-one RNN: one output, at the last step
+    const [last] = bundlesOf(run.nb, "unrolledRNNDiagram({ steps: 4");
+    expect(isPng(last['image/png'])).toBe(true);
+    expect(String(last['text/plain'])).toContain('o_t = V h_t + c (the last step only)    V [4×16]');
+    expect(last['image/png']).not.toBe(diagram['image/png']);
     expect(num(text, /max \|by hand − run\(\)\| over h₁, h₂: ([\d.e+-]+)/)).toBeLessThan(1e-6);
     expect(num(text, /∂L\/∂W: max \|Σ_t δ_t h_\{t−1\}ᵀ − autograd\| = ([\d.e+-]+)/)).toBeLessThan(1e-12);
     expect(num(text, /∂L\/∂U: max \|Σ_t δ_t x_tᵀ − autograd\| = ([\d.e+-]+)/)).toBeLessThan(1e-12);

@@ -167,6 +167,8 @@ function commonChecks(name: string, run: () => Executed): void {
     expect(errors(nb), log).toEqual([]);
     expect(status, log).toBe(0);
     for (const c of codeCells(nb)) expect(c.execution_count, joined(c.source).slice(0, 80)).toBeTypeOf('number');
+    // a cell ending in display(...) shows its handle as the result: end it with the displayable itself
+    for (const c of codeCells(nb)) expect(JSON.stringify(c.outputs ?? []), joined(c.source).slice(0, 80)).not.toContain('DisplayHandle {');
   });
 
   it('is committed with the outputs of a run, under 3 MB, and matches its source in notebooks/src', () => {
