@@ -4,7 +4,7 @@
  * comparison with training from scratch.
  */
 import { describe, expect, it } from 'vitest';
-import { bundlesOf, bundleWith, checkExercises, type Executed, MIME, notebookSuite, num, textOf } from './helpers';
+import { bundlesOf, bundleWith, checkExercises, type Executed, isPng, MIME, notebookSuite, num, textOf } from './helpers';
 
 const NAME = '04-fine-tuning';
 let run: Executed;
@@ -14,6 +14,14 @@ describe(NAME, () => {
   notebookSuite(NAME, (r, t) => {
     run = r;
     text = t;
+  });
+
+  it('shows eight images of each task as one image grid (PNG and images JSON)', () => {
+    for (const marker of ['aTrain.get(i)[0]', 'bTrain.get(i)[0]']) {
+      const grid = bundleWith(run.nb, marker, MIME.images);
+      expect(isPng(grid['image/png'])).toBe(true);
+      expect(grid[MIME.images]).toMatchObject({ kind: 'images', sourceShape: [8, 1, 28, 28], cols: 8 });
+    }
   });
 
   it('pretrains on task A with a live chart', () => {
