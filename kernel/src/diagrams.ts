@@ -39,7 +39,7 @@ export class Diagram {
 function diagram(c: Canvas, title: string, sourceShape: number[], description: string): Diagram {
   const png = c.toPNG();
   return new Diagram({
-    version: 1, kind: 'images', title, sourceShape, rows: 1, cols: 1, colormap: 'none',
+    version: 1, kind: 'images', title, sourceShape, rows: 1, cols: 1, colormap: 'diagram',
     image: { png: png.toString('base64'), width: c.width, height: c.height },
   }, description);
 }

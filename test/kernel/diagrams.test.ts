@@ -11,6 +11,7 @@ function parts(value: unknown) {
   const b = bundleOf(value);
   expect(Object.keys(b).sort()).toEqual([MIME.images, 'image/png', 'text/plain'].sort());
   const payload = b[MIME.images] as ImagesPayload;
+  expect(payload).toMatchObject({ kind: 'images', rows: 1, cols: 1, colormap: 'diagram' });
   expect(payload.image.png).toBe(b['image/png']);
   const png = decodePNG(b['image/png'] as string);
   expect([png.width, png.height]).toEqual([payload.image.width, payload.image.height]);
