@@ -17,6 +17,7 @@ import { Tensor } from '../../src/tensor';
 import { noGrad } from '../../src/autograd';
 import { ArgumentError, ShapeError } from '../../src/errors';
 import { MIME, type ConfusionPayload, type MediaBundle } from '../protocol';
+import { Canvas, INK, MUTED } from './canvas';
 import { colormapHex, textColorOn } from './colormap';
 import { escapeHtml, fmtCount, textTable } from './format';
 
@@ -63,7 +64,11 @@ export class ConfusionMatrix {
   }
 
   [DISPLAY](): MediaBundle {
-    return { 'text/plain': this.toString(), 'text/html': confusionHtml(this.payload), [MIME.confusion]: this.payload };
+    // NOTE: image/png so GitHub, nbviewer and VS Code show the colours (they strip the HTML table's styles).
+    return {
+      'text/plain': this.toString(), 'text/html': confusionHtml(this.payload),
+      'image/png': confusionPng(this.payload).toString('base64'), [MIME.confusion]: this.payload,
+    };
   }
 }
 
@@ -135,6 +140,48 @@ export function confusionHtml(p: ConfusionPayload): string {
     return `<tr><th style="padding:2px 6px;text-align:left;font-weight:normal">${escapeHtml(p.classNames[i])}</th>${cells.join('')}<td style="${cell};text-align:left;white-space:nowrap">${pct(acc)}${bar}</td><td style="${cell}">${p.perClass[i].support}</td></tr>`;
   });
   return `<div class="nnlab-confusion" style="font-size:12px"><div><b>Confusion matrix</b> · ${fmtCount(p.total)} samples · accuracy <b>${pct(p.accuracy)}</b> · cells coloured by the fraction of the true class</div><table style="border-collapse:collapse;font-family:monospace">${head}${rows.join('')}</table>${colorBar()}</div>`;
+}
+
+/**
+ * The matrix as a picture: cells coloured as in confusionHtml (fraction of the
+ * true class, sequential blues) with their counts, class names on both axes
+ * (predicted ones turned), per-class accuracy at the right, a colour bar below.
+ */
+export function confusionPng(p: ConfusionPayload): Buffer {
+  const c = p.classNames.length;
+  const probe = new Canvas(1, 1);
+  const cellW = Math.max(30, Math.ceil(probe.textWidth(fmtCount(Math.max(0, ...p.matrix.flat()))) + 10)), cellH = 22;
+  const nameW = Math.ceil(Math.max(40, ...p.classNames.map((n) => probe.textWidth(n)))) + 10;
+  const top = 26 + nameW, left = 18 + nameW, accW = 70;
+  const width = left + c * cellW + accW + 10;
+  const height = top + c * cellH + 46;
+  const cv = new Canvas(width, height);
+  cv.text(8, 6, `Confusion matrix · ${fmtCount(p.total)} samples · accuracy ${pct(p.accuracy)}`, INK, { bold: true });
+  cv.text(left + (c * cellW) / 2, top - nameW - 2, 'predicted', MUTED, { align: 'center', size: 11 });
+  cv.text(4, top + (c * cellH) / 2, 'true', MUTED, { size: 11, rotate: -90, align: 'center' });
+  p.classNames.forEach((name, j) => {
+    // Predicted names turned, reading upwards, ending just above their column.
+    cv.text(left + j * cellW + cellW / 2 - 7, top - 6, name, INK, { rotate: -90, size: 11 });
+    cv.text(left - 6, top + j * cellH + 5, name, INK, { align: 'right', size: 11 });
+  });
+  p.matrix.forEach((row, i) => {
+    row.forEach((v, j) => {
+      const { background, text } = confusionCellColors(v, p.perClass[i].support);
+      const x = left + j * cellW, y = top + i * cellH;
+      cv.fillRect(x, y, cellW, cellH, background);
+      cv.text(x + cellW / 2, y + 5, String(v), text, { align: 'center', size: 11, bold: i === j });
+    });
+    cv.text(left + c * cellW + 8, top + i * cellH + 5, pct(p.perClass[i].accuracy), INK, { size: 11 });
+  });
+  cv.frame(left, top, c * cellW, c * cellH);
+  cv.text(left + c * cellW + 8, top - 16, 'accuracy', MUTED, { size: 11 });
+  // The colour bar: 0% … 100% of the true class.
+  const barY = top + c * cellH + 14, steps = 50, barW = Math.min(c * cellW, 300);
+  for (let k = 0; k < steps; k++) cv.fillRect(left + (k * barW) / steps, barY, barW / steps + 1, 10, colormapHex('blues', k / (steps - 1)));
+  cv.frame(left, barY, barW, 10);
+  cv.text(left, barY + 13, '0%', MUTED, { size: 10 });
+  cv.text(left + barW, barY + 13, '100% of the true class', MUTED, { size: 10, align: 'right' });
+  return cv.toPNG();
 }
 
 /**

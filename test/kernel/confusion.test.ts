@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { tensor, Linear, ShapeError, ArgumentError } from '../../src';
 import { MIME } from '../../kernel/protocol';
-import { confusionMatrix, confusionMatrixOf, confusionCellColors } from '../../kernel/src/confusion';
+import { loadImage, createCanvas } from '@napi-rs/canvas';
+import { confusionMatrix, confusionMatrixOf, confusionCellColors, confusionPng } from '../../kernel/src/confusion';
+import { hexToRGB } from '../../kernel/src/canvas';
 import { contrastRatio, relativeLuminance } from '../../kernel/src/colormap';
 
 describe('confusionMatrix', () => {
@@ -24,10 +26,34 @@ describe('confusionMatrix', () => {
   it('displays as a coloured HTML table with the JSON payload', () => {
     const cm = confusionMatrix(tensor([0, 1]), tensor([0, 0]), { classNames: ['<x>', 'y'] });
     const b = (cm as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for('Jupyter.display')]();
-    expect(Object.keys(b).sort()).toEqual([MIME.confusion, 'text/html', 'text/plain'].sort());
+    expect(Object.keys(b).sort()).toEqual([MIME.confusion, 'image/png', 'text/html', 'text/plain'].sort());
     expect(b['text/html']).toContain('&lt;x&gt;');
     expect(b['text/html']).toMatch(/background:#[0-9a-f]{6}/);
     expect((b[MIME.confusion] as { total: number }).total).toBe(2);
+  });
+
+  it('draws an image/png (for GitHub, nbviewer, VS Code): cells in their colours, the full diagonal darkest', async () => {
+    // 3 classes, class 0 always right (its diagonal cell is 100% of the class), class 1 never.
+    const cm = confusionMatrix(tensor([0, 0, 0, 0, 2, 2, 2]), tensor([0, 0, 0, 0, 1, 1, 2]), { classNames: ['T恤 T-shirt', 'b', 'c'] });
+    const b = (cm as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for('Jupyter.display')]();
+    const png = Buffer.from(b['image/png'], 'base64');
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.equals(confusionPng(cm.payload))).toBe(true);
+    const img = await loadImage(png);
+    const ctx = createCanvas(img.width, img.height).getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, img.width, img.height).data;
+    // Count the pixels of each cell colour: the full-diagonal colour and the empty-cell colour both appear in quantity.
+    const count = (hex: string) => {
+      const [r, g, b2] = hexToRGB(hex);
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] === r && px[i + 1] === g && px[i + 2] === b2) n++;
+      return n;
+    };
+    const full = confusionCellColors(4, 4).background, empty = confusionCellColors(0, 4).background;
+    expect(count(full)).toBeGreaterThan(200); // the 100% cells (0,0), (1,2) and (2,2), minus their numbers
+    expect(count(empty)).toBeGreaterThan(4 * 200); // the six 0% cells
+    expect(relativeLuminance(full)).toBeLessThan(relativeLuminance(empty));
   });
 
   it('colours cells on a sequential scale, more (of the true class) darker, 0 light, with a colour bar and readable text', () => {
