@@ -184,6 +184,18 @@ function commonChecks(name: string, run: () => Executed): void {
     // A solution cell stays collapsed (input and outputs) in the committed notebook, as its source marks it.
     expect(nb.cells.map((c) => isSolution(c))).toEqual(source.cells.map((c) => isSolution(c)));
   });
+
+  it('shows every chart as an image/png too, for GitHub, nbviewer and VS Code (issue 16, item 4)', () => {
+    const charts = [MIME.plotly, MIME.run, MIME.activations, MIME.images, MIME.confusion, 'image/svg+xml'];
+    const missing: string[] = [];
+    for (const c of codeCells(committed(name))) {
+      for (const o of c.outputs ?? []) {
+        const data = (o as { data?: Record<string, unknown> }).data;
+        if (data && charts.some((m) => m in data) && !isPng(data['image/png'])) missing.push(`${joined(c.source).slice(0, 60)} (${Object.keys(data).join(', ')})`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
 }
 
 /** A solution cell (`// %% [solution]` in notebooks/src): input and outputs collapsed when the notebook opens. */
