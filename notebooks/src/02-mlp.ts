@@ -90,8 +90,8 @@ for (const c of curves) {
   console.log(`${c.name.padEnd(17)} autograd f′ vs formula: max difference ${err.toExponential(1)}`);
 }
 console.log(`largest sigmoid derivative: ${Math.max(...curves[0].dy).toFixed(4)} (at x = 0; it is 1/4)`);
-display(linePlot(curves.map((c) => ({ name: c.name, x: xv1, y: c.y })), { title: 'activation functions f(x)', xlabel: 'x', height: 340 }));
-linePlot(curves.map((c) => ({ name: c.name, x: xv1, y: c.dy })), { title: "derivatives f′(x), by autograd", xlabel: 'x', height: 340 })
+display(linePlot(curves.map((c) => ({ name: c.name, x: xv1, y: c.y })), { title: 'activation functions f(x)', xlabel: 'x', ylabel: 'f(x)', height: 340 }));
+linePlot(curves.map((c) => ({ name: c.name, x: xv1, y: c.dy })), { title: "derivatives f′(x), by autograd", xlabel: 'x', ylabel: "f′(x)", height: 340 })
 
 // %% [markdown]
 // The sigmoid's derivative is at most 1/4 and nearly 0 for |x| > 4: a signal passed back through many

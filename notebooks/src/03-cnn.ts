@@ -68,7 +68,7 @@ function cloudTrace(X: nn.Tensor, name: string, color: string): Trace {
   const v = X.values();
   return { type: 'scatter', mode: 'markers', name, x: Array.from({ length: X.shape[0] }, (_, i) => +v[2 * i].toFixed(3)), y: Array.from({ length: X.shape[0] }, (_, i) => +v[2 * i + 1].toFixed(3)), marker: { color, size: 4 } };
 }
-const square = { width: 480, height: 500, xaxis: { range: [-7, 9] as [number, number] }, yaxis: { range: [-7, 9] as [number, number] } };
+const square = { width: 480, height: 500, xaxis: { title: 'x₁', range: [-7, 9] as [number, number] }, yaxis: { title: 'x₂', range: [-7, 9] as [number, number] } };
 display(new Figure({ data: [cloudTrace(cloud, 'original', '#9e9e9e'), cloudTrace(centred, 'centred', '#3b6fb6'), cloudTrace(standardised, 'standardised', '#d1495b')], layout: { title: 'mean subtraction and normalisation', ...square } }));
 new Figure({ data: [cloudTrace(centred, 'centred', '#3b6fb6'), cloudTrace(decorrelated, 'PCA (decorrelated)', '#2a9d8f'), cloudTrace(whitened, 'whitened', '#e69f00')], layout: { title: 'PCA and whitening', ...square } })
 

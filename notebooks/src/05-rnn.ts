@@ -273,7 +273,7 @@ const steps = Array.from({ length: T }, (_, t) => t + 1);
 linePlot([
   { name: 'vanilla RNN', x: steps, y: normsRnn.map((v) => v / normsRnn[T - 1]) },
   { name: 'LSTM', x: steps, y: normsLstm.map((v) => v / normsLstm[T - 1]) },
-], { title: 'gradient reaching each step, ‖∂L/∂h_t‖ / ‖∂L/∂h₅₀‖ (log scale)', xlabel: 'step t', logY: true, height: 340 })
+], { title: 'gradient reaching each step, ‖∂L/∂h_t‖ / ‖∂L/∂h₅₀‖ (log scale)', xlabel: 'step t', ylabel: '‖∂L/∂h_t‖ / ‖∂L/∂h₅₀‖', logY: true, height: 340 })
 
 // %% [markdown]
 // Both trained the same way (200 updates of 32 sequences, Adam lr 0.01, gradient norm clipped at 1):

@@ -40,7 +40,7 @@ function scatter(set: nn.data.Toy2D): Figure {
     const idx = Array.from(y, (l, i) => (l === k ? i : -1)).filter((i) => i >= 0);
     return { type: 'scatter', mode: 'markers', name: `class ${k}`, x: idx.map((i) => x[2 * i]), y: idx.map((i) => x[2 * i + 1]), marker: { color: k ? '#c83c00' : '#103ea0', size: 5 } } as Trace;
   });
-  return new Figure({ data: traces, layout: { title: `${set.name}, noise ${set.noise}`, width: 330, height: 300, xaxis: { range: [-1.4, 1.4] }, yaxis: { range: [-1.4, 1.4] } } });
+  return new Figure({ data: traces, layout: { title: `${set.name}, noise ${set.noise}`, width: 330, height: 300, xaxis: { title: 'x₁', range: [-1.4, 1.4] }, yaxis: { title: 'x₂', range: [-1.4, 1.4] } } });
 }
 for (const name of NAMES) {
   const set = nn.data.toy2d(name, { n: 400, seed: 0 });

@@ -196,6 +196,24 @@ function commonChecks(name: string, run: () => Executed): void {
     }
     expect(missing).toEqual([]);
   });
+
+  it('titles the axes of every chart (issue 16, item 3)', () => {
+    const untitled: string[] = [];
+    for (const c of codeCells(committed(name))) {
+      for (const o of c.outputs ?? []) {
+        const fig = (o as { data?: Record<string, unknown> }).data?.[MIME.plotly] as { layout?: Record<string, any> } | undefined;
+        if (!fig) continue;
+        const layout = fig.layout ?? {};
+        const axes = Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k));
+        for (const ax of axes.length ? axes : ['xaxis', 'yaxis']) {
+          const a = layout[ax] ?? {};
+          const title = typeof a.title === 'string' ? a.title : a.title?.text;
+          if (a.visible !== false && !title) untitled.push(`${joined(c.source).slice(0, 60)}: ${ax}`);
+        }
+      }
+    }
+    expect(untitled).toEqual([]);
+  });
 }
 
 /** A solution cell (`// %% [solution]` in notebooks/src): input and outputs collapsed when the notebook opens. */
