@@ -220,6 +220,34 @@ class Student:
                 outputs.append({"msg_type": kind, **reply["content"]})
         return status, outputs
 
+    async def wait_ready(self, ws, timeout=120):
+        """Waits until the kernel behind ws answers again (after a restart): asks for
+        kernel_info every 3 s until one is answered.
+        NOTE: a request written while the kernel restarts can be lost on the way (the
+        server reconnects its channels to the new kernel), as JupyterLab knows: it
+        waits for the kernel before sending. Without this, the hub test's first cell
+        after a memory kill timed out once in CI."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            msg_id = uuid.uuid4().hex
+            await ws.write_message(json.dumps({
+                "header": {"msg_id": msg_id, "msg_type": "kernel_info_request", "username": self.name, "session": uuid.uuid4().hex, "version": "5.3", "date": ""},
+                "parent_header": {}, "metadata": {}, "content": {}, "channel": "shell", "buffers": [],
+            }))
+            asked = time.time()
+            while time.time() - asked < 3:
+                try:
+                    raw = await asyncio.wait_for(ws.read_message(), max(0.1, 3 - (time.time() - asked)))
+                except asyncio.TimeoutError:
+                    break
+                if raw is None:
+                    raise HubError(f"{self.name}: kernel websocket closed while waiting for the kernel")
+                if isinstance(raw, str):
+                    reply = json.loads(raw)
+                    if reply.get("msg_type") == "kernel_info_reply" and reply.get("parent_header", {}).get("msg_id") == msg_id:
+                        return
+        raise HubError(f"{self.name}: the kernel did not answer within {timeout} s of its restart")
+
     async def run_notebook(self, path, timeout=600, shutdown=True):
         """Runs every code cell of the notebook PATH on the student's own server in a new
         kernel (shut down afterwards unless shutdown is False); returns seconds."""

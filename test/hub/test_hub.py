@@ -287,6 +287,7 @@ class TestHubForAClass(unittest.TestCase):
             self.assertIn("the limit for your server is 1.00 GB", errors[0]["evalue"])
             # c's server still answers, and its kernel came back empty (declaring hog again is no error).
             self.assertEqual(c.api("GET", "/status").status_code, 200)
+            await c.wait_ready(ws)
             status, outputs = await c.execute(ws, "const hog = 'gone';\nconsole.log(hog)", timeout=60)
             self.assertEqual((status, [o.get("text") for o in outputs]), ("ok", ["gone\n"]))
             # The other students' kernels kept their state.
