@@ -26,6 +26,17 @@ export interface Attributes {
   style?: Partial<Record<'width' | 'height' | 'background' | 'paddingLeft' | 'color', string>>;
 }
 
+/** Runs `fn` when `el` is clicked, or focused and Enter or Space is pressed (a keyboard-usable button, e.g. a sortable header). */
+export function onActivate(el: HTMLElement, fn: () => void): void {
+  el.addEventListener('click', fn);
+  el.addEventListener('keydown', e => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      fn();
+    }
+  });
+}
+
 /** An element with safe attributes and text or element children. */
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);

@@ -5,7 +5,7 @@
  * with the totals and memory estimate below.
  */
 import { MIME, type ModelPayload, type SummaryRow } from '../protocol';
-import { arr, clear, fmtBytes, fmtCount, fmtShape, h, isRecord, num, shapeOf, str } from '../dom';
+import { arr, clear, fmtBytes, fmtCount, fmtShape, h, isRecord, num, onActivate, shapeOf, str } from '../dom';
 import { PayloadRenderer } from './base';
 
 interface Column {
@@ -87,13 +87,7 @@ export class ModelRenderer extends PayloadRenderer<ModelPayload> {
         }
         redraw();
       };
-      th.addEventListener('click', toggle);
-      th.addEventListener('keydown', e => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          toggle();
-        }
-      });
+      onActivate(th, toggle);
       head.appendChild(th);
     }
     table.appendChild(h('thead', {}, head));

@@ -19,7 +19,7 @@ import { Widget } from '@lumino/widgets';
 import type { Message } from '@lumino/messaging';
 import type { Contents } from '@jupyterlab/services';
 import type { ListResult, RunPayload } from '../protocol';
-import { arr, clear, fmtCount, fmtNumber, h, isRecord, select, str } from '../dom';
+import { arr, clear, fmtCount, fmtNumber, h, isRecord, onActivate, select, str } from '../dom';
 import { PlotArea, baseLayout } from '../plotly';
 import { queryKernel } from '../query';
 import { widenSidebar } from '../sidebar';
@@ -505,13 +505,7 @@ export class TrainingRunsPanel extends Widget {
         this.drawCompare();
         (this.compareTable.querySelector(`th[data-key="${CSS.escape(column.key)}"]`) as HTMLElement | null)?.focus();
       };
-      th.addEventListener('click', toggle);
-      th.addEventListener('keydown', e => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          toggle();
-        }
-      });
+      onActivate(th, toggle);
       head.appendChild(th);
     }
     const body = h('tbody');
